@@ -1,0 +1,82 @@
+import { MiddlewareConsumer, Module, NestModule, ValidationPipe } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AcceptLanguageResolver, CookieResolver, I18nModule, QueryResolver } from 'nestjs-i18n';
+import { join } from 'node:path';
+import { AuthModule } from './auth/auth.module';
+import { JwtAuthGuard } from './auth/jwt-auth.guard';
+import { CsrfGuard } from './common/csrf/csrf.guard';
+import { CsrfService } from './common/csrf/csrf.service';
+import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
+import { LanguageCookieMiddleware } from './common/i18n/language-cookie.middleware';
+import { LANGUAGE_COOKIE } from './common/i18n/languages';
+import { ViewLocalsMiddleware } from './common/views/view-locals.middleware';
+import appConfig from './config/app.config';
+import authConfig from './config/auth.config';
+import { AllConfigType } from './config/config.type';
+import databaseConfig from './config/database.config';
+import { buildDataSourceOptions } from './database/data-source-options';
+import { UsersModule } from './users/users.module';
+
+const ONE_MINUTE_MS = 60_000;
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, load: [appConfig, authConfig, databaseConfig] }),
+    TypeOrmModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AllConfigType, true>) => ({
+        ...buildDataSourceOptions(config.getOrThrow('database.url', { infer: true })),
+        migrationsRun: true,
+        retryAttempts: 2,
+        retryDelay: 1000,
+      }),
+    }),
+    I18nModule.forRoot({
+      fallbackLanguage: 'en',
+      loaderOptions: { path: join(__dirname, '..', 'i18n'), watch: false },
+      resolvers: [
+        new QueryResolver(['lang']),
+        new CookieResolver([LANGUAGE_COOKIE]),
+        AcceptLanguageResolver,
+      ],
+    }),
+    ThrottlerModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AllConfigType, true>) => ({
+        throttlers: [
+          {
+            name: 'login',
+            ttl: ONE_MINUTE_MS,
+            limit: config.getOrThrow('app.loginRateLimit', { infer: true }),
+          },
+          {
+            name: 'send',
+            ttl: ONE_MINUTE_MS,
+            limit: config.getOrThrow('app.sendRateLimit', { infer: true }),
+          },
+        ],
+      }),
+    }),
+    UsersModule,
+    AuthModule,
+  ],
+  providers: [
+    CsrfService,
+    {
+      provide: APP_PIPE,
+      useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
+    },
+    // Guards run in this order: who is it, then is the form genuine.
+    { provide: APP_GUARD, useClass: JwtAuthGuard },
+    { provide: APP_GUARD, useClass: CsrfGuard },
+    { provide: APP_FILTER, useClass: AllExceptionsFilter },
+  ],
+})
+export class AppModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(LanguageCookieMiddleware, ViewLocalsMiddleware).forRoutes('{*path}');
+  }
+}

@@ -1,0 +1,74 @@
+import { Body, Controller, Get, HttpCode, Post, Query, Render, Req, Res, UseGuards } from '@nestjs/common';
+import { SkipThrottle, ThrottlerGuard } from '@nestjs/throttler';
+import type { Request, Response } from 'express';
+import { safeRedirectTarget } from '../common/http/safe-redirect';
+import { validateForm } from '../common/forms/validate-form';
+import { flash } from '../common/views/flash';
+import { User } from '../users/user.entity';
+import { clearAuthCookie, setAuthCookie } from './auth-cookie';
+import { AuthService } from './auth.service';
+import { CurrentUser, Public } from './decorators';
+import { LoginDto } from './dto/login.dto';
+import { RegisterDto } from './dto/register.dto';
+
+@Controller('auth')
+@Public()
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Get('register')
+  @Render('auth/register')
+  registerForm() {
+    return { form: {} };
+  }
+
+  @Post('register')
+  async register(@Body() body: unknown, @Req() req: Request, @Res() res: Response) {
+    const result = validateForm(RegisterDto, body);
+    const errors = result.ok ? await this.auth.register(result.value) : result.errors;
+    if (errors) {
+      const { username, email } = result.value;
+      return res.status(400).render('auth/register', { form: { username, email }, errors });
+    }
+    flash(req, res, { category: 'success', key: 'auth.registered' });
+    return res.redirect(302, '/auth/login');
+  }
+
+  @Get('login')
+  loginForm(@CurrentUser() user: User | undefined, @Query('next') next: unknown, @Res() res: Response) {
+    if (user) {
+      return res.redirect(302, safeRedirectTarget(next));
+    }
+    return res.render('auth/login', { form: {}, next: safeRedirectTarget(next, '') });
+  }
+
+  @Post('login')
+  @UseGuards(ThrottlerGuard)
+  @SkipThrottle({ send: true })
+  async login(@Body() body: unknown, @Query('next') next: unknown, @Req() req: Request, @Res() res: Response) {
+    const result = validateForm(LoginDto, body);
+    const user = result.ok
+      ? await this.auth.authenticate(result.value.username, result.value.password)
+      : null;
+    if (!user) {
+      return res.status(400).render('auth/login', {
+        form: { username: result.value.username, remember_me: result.value.remember_me },
+        next: safeRedirectTarget(next, ''),
+        errors: result.ok ? {} : result.errors,
+        // One message for both parts: no hint whether the username exists.
+        formError: result.ok ? 'auth.invalid_credentials' : null,
+      });
+    }
+    const issued = await this.auth.issueToken(user, result.value.remember_me === true);
+    setAuthCookie(req, res, issued.token, issued.cookieMaxAgeMs);
+    return res.redirect(302, safeRedirectTarget(next));
+  }
+
+  @Post('logout')
+  @HttpCode(302)
+  logout(@Req() req: Request, @Res() res: Response) {
+    clearAuthCookie(res);
+    flash(req, res, { category: 'info', key: 'auth.logged_out' });
+    res.redirect(302, '/');
+  }
+}

@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { JwtService } from '@nestjs/jwt';
+import { QueryFailedError } from 'typeorm';
+import { fieldError, FormErrors } from '../common/forms/validate-form';
+import { AllConfigType } from '../config/config.type';
+import { User } from '../users/user.entity';
+import { UsersService } from '../users/users.service';
+import { RegisterDto } from './dto/register.dto';
+import { JwtPayload } from './jwt.strategy';
+import { hashPassword, verifyPassword } from './passwords';
+
+export interface IssuedToken {
+  token: string;
+  /** Cookie life for "remember me"; undefined means a browser-session cookie. */
+  cookieMaxAgeMs?: number;
+  expiresInSeconds: number;
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** "30d", "12h", "900" -> seconds. */
+export function durationSeconds(value: string): number {
+  const match = /^(\d+)\s*([smhd]?)$/.exec(value.trim());
+  if (!match) {
+    throw new Error(`Invalid duration "${value}": use e.g. 900, 15m, 12h or 30d`);
+  }
+  return Number(match[1]) * DURATION_UNITS[match[2] || 's'];
+}
+
+@Injectable()
+export class AuthService {
+  // Checked when the username is unknown, so a wrong name costs as long as a wrong password.
+  private readonly dummyHash = hashPassword('timing-equaliser');
+
+  constructor(
+    private readonly users: UsersService,
+    private readonly jwt: JwtService,
+    private readonly config: ConfigService<AllConfigType, true>,
+  ) {}
+
+  /** Creates the account, or returns the errors to show next to the fields. */
+  async register(form: RegisterDto): Promise<FormErrors<RegisterDto> | null> {
+    if (await this.users.isUsernameTaken(form.username)) {
+      return fieldError<RegisterDto>('username', 'validation.username_taken');
+    }
+    if (await this.users.isEmailTaken(form.email)) {
+      return fieldError<RegisterDto>('email', 'validation.email_taken');
+    }
+    const passwordHash = await hashPassword(form.password);
+    try {
+      await this.users.create({ username: form.username, email: form.email, passwordHash });
+      return null;
+    } catch (error) {
+      // Two registrations raced past the checks above; the unique index settled it.
+      if (error instanceof QueryFailedError && /unique|duplicate/i.test(error.message)) {
+        const field = /email/i.test(error.message) ? 'email' : 'username';
+        return fieldError<RegisterDto>(field, `validation.${field}_taken`);
+      }
+      throw error;
+    }
+  }
+
+  async authenticate(username: string, password: string): Promise<User | null> {
+    const user = await this.users.findByUsername(username);
+    if (!user) {
+      await verifyPassword(await this.dummyHash, password);
+      return null;
+    }
+    return (await verifyPassword(user.passwordHash, password)) ? user : null;
+  }
+
+  async issueToken(user: User, remember: boolean): Promise<IssuedToken> {
+    const auth = this.config.getOrThrow('auth', { infer: true });
+    const expiresInSeconds = durationSeconds(remember ? auth.rememberExpiresIn : auth.expiresIn);
+    const payload: JwtPayload = { sub: user.id };
+    const token = await this.jwt.signAsync(payload, { expiresIn: expiresInSeconds });
+    return {
+      token,
+      expiresInSeconds,
+      cookieMaxAgeMs: remember ? expiresInSeconds * 1000 : undefined,
+    };
+  }
+}

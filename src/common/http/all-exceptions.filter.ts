@@ -1,0 +1,84 @@
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { I18nService } from 'nestjs-i18n';
+import { wantsJson } from './wants-json';
+
+interface ErrorBody {
+  statusCode: number;
+  message: string | string[];
+  error: string;
+}
+
+const KNOWN_PAGES = new Set([400, 401, 403, 404, 413, 429]);
+
+/**
+ * One place for errors: JSON ({statusCode, message, error}) for JSON routes, a friendly page
+ * for people, a redirect to the login page for anonymous visitors of protected pages.
+ * Unknown errors are logged and answered with a generic 500: no stack trace leaves the server.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger(AllExceptionsFilter.name);
+
+  constructor(private readonly i18n: I18nService) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const req = host.switchToHttp().getRequest<Request>();
+    const res = host.switchToHttp().getResponse<Response>();
+    const lang = (req as Request & { i18nLang?: string }).i18nLang ?? 'en';
+    const body = this.toBody(exception, lang);
+
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (wantsJson(req)) {
+      res.status(body.statusCode).json(body);
+      return;
+    }
+    if (body.statusCode === HttpStatus.UNAUTHORIZED) {
+      const next = req.method === 'GET' ? req.originalUrl : req.path;
+      res.redirect(302, `/auth/login?next=${encodeURIComponent(next)}`);
+      return;
+    }
+    const page = KNOWN_PAGES.has(body.statusCode) ? body.statusCode : 500;
+    res.status(body.statusCode).render('errors/error', {
+      statusCode: body.statusCode,
+      titleKey: `errors.title_${page}`,
+      detail: typeof body.message === 'string' && page !== 500 ? body.message : null,
+    });
+  }
+
+  private toBody(exception: unknown, lang: string): ErrorBody {
+    if (!(exception instanceof HttpException)) {
+      this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+      return { statusCode: 500, message: this.translate('errors.title_500', lang), error: 'Internal Server Error' };
+    }
+    const statusCode = exception.getStatus();
+    const response = exception.getResponse();
+    const raw =
+      typeof response === 'string'
+        ? response
+        : ((response as { message?: string | string[] }).message ?? exception.message);
+    const message = typeof raw === 'string' ? this.translate(raw, lang) : raw;
+    const error =
+      (typeof response === 'object' && (response as { error?: string }).error) ||
+      exception.name.replace(/Exception$/, '').replace(/([a-z])([A-Z])/g, '$1 $2');
+    if (statusCode >= 500) {
+      this.logger.error(exception.stack);
+    }
+    return { statusCode, message, error };
+  }
+
+  /** Our own messages are i18n keys ("errors.csrf"); anything else is shown as it is. */
+  private translate(message: string, lang: string): string {
+    return /^[a-z_]+\.[a-z0-9_.]+$/.test(message) ? this.i18n.t(message, { lang }) : message;
+  }
+}

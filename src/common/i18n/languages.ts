@@ -1,0 +1,13 @@
+export const LANGUAGES = [
+  { code: 'en', name: 'English' },
+  { code: 'es', name: 'Español' },
+  { code: 'ru', name: 'Русский' },
+] as const;
+
+export type LanguageCode = (typeof LANGUAGES)[number]['code'];
+
+export const LANGUAGE_COOKIE = 'lang';
+
+export function isLanguage(value: unknown): value is LanguageCode {
+  return LANGUAGES.some((l) => l.code === value);
+}

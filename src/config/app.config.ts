@@ -1,0 +1,56 @@
+import { registerAs } from '@nestjs/config';
+import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { validateConfig } from './validate-config';
+
+export const NODE_ENVS = ['development', 'production', 'test'] as const;
+
+class AppEnv {
+  @IsOptional()
+  @IsIn(NODE_ENVS)
+  NODE_ENV?: (typeof NODE_ENVS)[number];
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  POSTS_PER_PAGE?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  LOGIN_RATE_LIMIT?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  SEND_RATE_LIMIT?: number;
+}
+
+export interface AppConfig {
+  nodeEnv: (typeof NODE_ENVS)[number];
+  port: number;
+  host: string;
+  postsPerPage: number;
+  /** Login attempts allowed per client address per minute. */
+  loginRateLimit: number;
+  /** Messages a client address may send per minute. */
+  sendRateLimit: number;
+}
+
+export default registerAs('app', (): AppConfig => {
+  const env = validateConfig(process.env, AppEnv);
+  return {
+    nodeEnv: env.NODE_ENV ?? 'development',
+    port: env.PORT ?? 3000,
+    host: process.env.HOST || '127.0.0.1',
+    postsPerPage: env.POSTS_PER_PAGE ?? 25,
+    loginRateLimit: env.LOGIN_RATE_LIMIT ?? 10,
+    sendRateLimit: env.SEND_RATE_LIMIT ?? 30,
+  };
+});

@@ -1,0 +1,4 @@
+import { User } from '../users/user.entity';
+
+/** Every entity, listed explicitly (globs pick up .d.ts files and raw .ts under test runners). */
+export const ENTITIES = [User];

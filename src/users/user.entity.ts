@@ -1,0 +1,40 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+export enum Role {
+  User = 'user',
+  Admin = 'admin',
+}
+
+/** Sub-second UTC timestamps that behave the same on SQLite and MySQL. */
+export const TIMESTAMP_COLUMN = { type: 'datetime', precision: 3 } as const;
+
+@Entity({ name: 'users' })
+export class User {
+  @PrimaryGeneratedColumn()
+  id!: number;
+
+  @Column({ type: 'varchar', length: 64, unique: true })
+  username!: string;
+
+  @Column({ type: 'varchar', length: 120, unique: true })
+  email!: string;
+
+  @Column({ name: 'password_hash', type: 'varchar', length: 255 })
+  passwordHash!: string;
+
+  // 140 characters as a person counts them; the column leaves room for multi-code-point ones.
+  @Column({ name: 'about_me', type: 'varchar', length: 1000, nullable: true })
+  aboutMe!: string | null;
+
+  @Column({ type: 'varchar', length: 16, default: Role.User })
+  role!: Role;
+
+  @Column({ name: 'created_at', ...TIMESTAMP_COLUMN })
+  createdAt!: Date;
+
+  @Column({ name: 'last_seen', ...TIMESTAMP_COLUMN })
+  lastSeen!: Date;
+
+  @Column({ name: 'last_message_read_time', ...TIMESTAMP_COLUMN, nullable: true })
+  lastMessageReadTime!: Date | null;
+}
