@@ -2,8 +2,8 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { DEFAULT_DATABASE_URL } from './src/config/database.config';
-import { buildDataSourceOptions } from './src/database/data-source-options';
+import { resolveDataSourceOptions } from './src/database/data-source-options';
 
-export default new DataSource(
-  buildDataSourceOptions(process.env.DATABASE_URL || DEFAULT_DATABASE_URL),
+export default resolveDataSourceOptions(process.env.DATABASE_URL || DEFAULT_DATABASE_URL).then(
+  (options) => new DataSource(options),
 );

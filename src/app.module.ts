@@ -17,7 +17,7 @@ import appConfig from './config/app.config';
 import authConfig from './config/auth.config';
 import { AllConfigType } from './config/config.type';
 import databaseConfig from './config/database.config';
-import { buildDataSourceOptions } from './database/data-source-options';
+import { resolveDataSourceOptions } from './database/data-source-options';
 import { UsersModule } from './users/users.module';
 
 const ONE_MINUTE_MS = 60_000;
@@ -27,8 +27,8 @@ const ONE_MINUTE_MS = 60_000;
     ConfigModule.forRoot({ isGlobal: true, load: [appConfig, authConfig, databaseConfig] }),
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],
-      useFactory: (config: ConfigService<AllConfigType, true>) => ({
-        ...buildDataSourceOptions(config.getOrThrow('database.url', { infer: true })),
+      useFactory: async (config: ConfigService<AllConfigType, true>) => ({
+        ...(await resolveDataSourceOptions(config.getOrThrow('database.url', { infer: true }))),
         migrationsRun: true,
         retryAttempts: 2,
         retryDelay: 1000,
@@ -67,7 +67,11 @@ const ONE_MINUTE_MS = 60_000;
     CsrfService,
     {
       provide: APP_PIPE,
-      useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
+      useValue: new ValidationPipe({
+        whitelist: true,
+        forbidNonWhitelisted: true,
+        transform: true,
+      }),
     },
     // Guards run in this order: who is it, then is the form genuine.
     { provide: APP_GUARD, useClass: JwtAuthGuard },

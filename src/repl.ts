@@ -9,7 +9,7 @@ import { ENTITIES } from './database/entities';
  */
 async function bootstrap() {
   const server = await repl(AppModule);
-  const dataSource = (await server.context.get(DataSource)) as DataSource;
+  const dataSource = (server.context as { get: (token: unknown) => DataSource }).get(DataSource);
   for (const entity of ENTITIES) {
     server.context[entity.name] = entity;
     server.context[`${entity.name.toLowerCase()}s`] = dataSource.getRepository(entity);

@@ -1,6 +1,6 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Render, Req, Res, UseGuards } from '@nestjs/common';
-import { SkipThrottle, ThrottlerGuard } from '@nestjs/throttler';
+import { Body, Controller, Get, HttpCode, Post, Query, Render, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { RateLimit } from '../common/http/rate-limit';
 import { safeRedirectTarget } from '../common/http/safe-redirect';
 import { validateForm } from '../common/forms/validate-form';
 import { flash } from '../common/views/flash';
@@ -35,7 +35,11 @@ export class AuthController {
   }
 
   @Get('login')
-  loginForm(@CurrentUser() user: User | undefined, @Query('next') next: unknown, @Res() res: Response) {
+  loginForm(
+    @CurrentUser() user: User | undefined,
+    @Query('next') next: unknown,
+    @Res() res: Response,
+  ) {
     if (user) {
       return res.redirect(302, safeRedirectTarget(next));
     }
@@ -43,9 +47,13 @@ export class AuthController {
   }
 
   @Post('login')
-  @UseGuards(ThrottlerGuard)
-  @SkipThrottle({ send: true })
-  async login(@Body() body: unknown, @Query('next') next: unknown, @Req() req: Request, @Res() res: Response) {
+  @RateLimit('login')
+  async login(
+    @Body() body: unknown,
+    @Query('next') next: unknown,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
     const result = validateForm(LoginDto, body);
     const user = result.ok
       ? await this.auth.authenticate(result.value.username, result.value.password)

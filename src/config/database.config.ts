@@ -6,7 +6,7 @@ export const DEFAULT_DATABASE_URL = 'sqlite:data/microblog.sqlite';
 
 class DatabaseEnv {
   @IsOptional()
-  @Matches(/^(sqlite:.+|mysql:\/\/.+)$/, {
+  @Matches(/^(sqlite:.+|(mysql|mariadb):\/\/.+)$/, {
     message: 'DATABASE_URL must look like sqlite:<path> or mysql://user:pass@host:port/db',
   })
   DATABASE_URL?: string;

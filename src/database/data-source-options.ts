@@ -11,7 +11,7 @@ export function dialectOf(databaseUrl: string): Dialect {
   if (databaseUrl.startsWith('sqlite:')) {
     return 'sqlite';
   }
-  if (databaseUrl.startsWith('mysql://')) {
+  if (databaseUrl.startsWith('mysql://') || databaseUrl.startsWith('mariadb://')) {
     return 'mysql';
   }
   throw new Error(`Unsupported DATABASE_URL "${databaseUrl}": use sqlite:<path> or mysql://...`);
@@ -21,7 +21,10 @@ export function dialectOf(databaseUrl: string): Dialect {
  * The one place the TypeORM options are built: the Nest module (src/app.module.ts) and the
  * CLI DataSource (ormconfig.ts) both call it, so they cannot drift apart.
  */
-export function buildDataSourceOptions(databaseUrl: string): DataSourceOptions {
+export function buildDataSourceOptions(
+  databaseUrl: string,
+  serverFlavour: 'mysql' | 'mariadb' = 'mysql',
+): DataSourceOptions {
   const common = { entities: ENTITIES, synchronize: false, logging: ['error' as const] };
   if (dialectOf(databaseUrl) === 'sqlite') {
     const database = databaseUrl.slice('sqlite:'.length);
@@ -40,11 +43,34 @@ export function buildDataSourceOptions(databaseUrl: string): DataSourceOptions {
   }
   return {
     ...common,
-    type: 'mysql',
+    type: serverFlavour,
     url: databaseUrl,
     charset: 'utf8mb4_unicode_ci',
     timezone: 'Z',
     extra: { connectionLimit: Number(process.env.DB_POOL_SIZE) || 10 },
     migrations: MYSQL_MIGRATIONS,
   };
+}
+
+/**
+ * Like buildDataSourceOptions, but asks a MySQL-protocol server whether it is MariaDB first:
+ * TypeORM must know, or it misreads MariaDB's column defaults and sees schema changes that
+ * are not there. Both share the one "mysql" migration set.
+ */
+export async function resolveDataSourceOptions(databaseUrl: string): Promise<DataSourceOptions> {
+  if (dialectOf(databaseUrl) === 'sqlite') {
+    return buildDataSourceOptions(databaseUrl);
+  }
+  if (databaseUrl.startsWith('mariadb://')) {
+    return buildDataSourceOptions(databaseUrl, 'mariadb');
+  }
+  const { createConnection } = await import('mysql2/promise');
+  const connection = await createConnection(databaseUrl);
+  try {
+    const [rows] = await connection.query('SELECT VERSION() AS version');
+    const version = String((rows as { version: string }[])[0]?.version ?? '');
+    return buildDataSourceOptions(databaseUrl, /mariadb/i.test(version) ? 'mariadb' : 'mysql');
+  } finally {
+    await connection.end();
+  }
 }

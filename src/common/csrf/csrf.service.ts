@@ -27,8 +27,8 @@ export class CsrfService {
       cookieName: 'mb_csrf',
       cookieOptions: { sameSite: 'lax', path: '/', secure: false, httpOnly: true },
       getCsrfTokenFromRequest: (req) =>
-        ((req.body as Record<string, string> | undefined)?.[CSRF_FIELD] ??
-          req.headers['x-csrf-token']) as string | undefined,
+        (req.body as Record<string, string> | undefined)?.[CSRF_FIELD] ??
+        req.headers['x-csrf-token'],
     });
   }
 

@@ -11,8 +11,11 @@ export type FormErrors<T> = Partial<Record<keyof T & string, FieldError>>;
 
 export type FormResult<T> = { ok: true; value: T } | { ok: false; value: T; errors: FormErrors<T> };
 
+/** One message per field: "required" wins over the others, which would only add noise. */
 function firstError(error: ValidationError): FieldError {
-  const [constraint, key] = Object.entries(error.constraints ?? {})[0] ?? ['', 'validation.invalid'];
+  const failed = Object.entries(error.constraints ?? {});
+  const [constraint, key] = failed.find(([name]) => name === 'notBlank') ??
+    failed[0] ?? ['', 'validation.invalid'];
   const context = error.contexts?.[constraint] as Record<string, unknown> | undefined;
   return { key, args: context };
 }
@@ -24,7 +27,7 @@ function firstError(error: ValidationError): FieldError {
  */
 export function validateForm<T extends object>(dto: new () => T, body: unknown): FormResult<T> {
   const value = plainToInstance(dto, body ?? {}, { excludeExtraneousValues: false });
-  const errors = validateSync(value, { whitelist: true, stopAtFirstError: true });
+  const errors = validateSync(value, { whitelist: true });
   if (errors.length === 0) {
     return { ok: true, value };
   }

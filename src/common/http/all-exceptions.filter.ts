@@ -43,7 +43,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       res.status(body.statusCode).json(body);
       return;
     }
-    if (body.statusCode === HttpStatus.UNAUTHORIZED) {
+    if (body.statusCode === Number(HttpStatus.UNAUTHORIZED)) {
       const next = req.method === 'GET' ? req.originalUrl : req.path;
       res.redirect(302, `/auth/login?next=${encodeURIComponent(next)}`);
       return;
@@ -59,7 +59,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
   private toBody(exception: unknown, lang: string): ErrorBody {
     if (!(exception instanceof HttpException)) {
       this.logger.error(exception instanceof Error ? exception.stack : String(exception));
-      return { statusCode: 500, message: this.translate('errors.title_500', lang), error: 'Internal Server Error' };
+      return {
+        statusCode: 500,
+        message: this.translate('errors.title_500', lang),
+        error: 'Internal Server Error',
+      };
     }
     const statusCode = exception.getStatus();
     const response = exception.getResponse();

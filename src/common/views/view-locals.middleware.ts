@@ -16,11 +16,11 @@ export class ViewLocalsMiddleware implements NestMiddleware {
 
   use(req: Request, res: Response, next: NextFunction): void {
     this.csrf.ensureSessionId(req, res);
-    const render = res.render.bind(res) as Response['render'];
-    res.render = ((view: string, ...rest: unknown[]) => {
+    const render = res.render.bind(res) as (view: string, ...args: unknown[]) => void;
+    res.render = (view: string, ...rest: unknown[]) => {
       Object.assign(res.locals, this.layoutLocals(req, res));
-      return (render as (view: string, ...args: unknown[]) => void)(view, ...rest);
-    }) as Response['render'];
+      render(view, ...rest);
+    };
     next();
   }
 

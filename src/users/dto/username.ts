@@ -11,7 +11,9 @@ export const USERNAME_MAX = 64;
  */
 export function IsUsername(): PropertyDecorator {
   return applyDecorators(
-    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value)),
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' ? value.trim() : value,
+    ),
     NotBlank(),
     MaxLength(USERNAME_MAX, { message: 'validation.too_long', context: { max: USERNAME_MAX } }),
     Matches(/^[A-Za-z0-9_.-]+$/, { message: 'validation.username_chars' }),

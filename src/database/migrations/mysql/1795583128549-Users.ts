@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class Users1795582669325 implements MigrationInterface {
-  name = 'Users1795582669325';
+export class Users1795583128549 implements MigrationInterface {
+  name = 'Users1795583128549';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(

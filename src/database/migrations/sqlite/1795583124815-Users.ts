@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class Users1795582665576 implements MigrationInterface {
-  name = 'Users1795582665576';
+export class Users1795583124815 implements MigrationInterface {
+  name = 'Users1795583124815';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(

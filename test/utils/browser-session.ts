@@ -1,0 +1,46 @@
+import { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import TestAgent from 'supertest/lib/agent';
+
+/** The CSRF token a rendered form carries. */
+export function csrfTokenOf(html: string): string {
+  const match = /name="csrf_token" value="([^"]+)"/.exec(html);
+  if (!match) {
+    throw new Error('no csrf_token field in the page');
+  }
+  return match[1];
+}
+
+/**
+ * A cookie-keeping HTTP client that behaves like a browser tab: it reads the CSRF token from
+ * a page before posting a form, as a person's browser would.
+ */
+export class BrowserSession {
+  readonly agent: TestAgent;
+
+  constructor(app: INestApplication) {
+    this.agent = request.agent(app.getHttpServer() as Parameters<typeof request.agent>[0]);
+  }
+
+  get(path: string) {
+    return this.agent.get(path).set('Accept', 'text/html');
+  }
+
+  /** GETs `formPage` for a fresh token, then submits `fields` to `action`. */
+  async submit(formPage: string, action: string, fields: Record<string, string>) {
+    const page = await this.get(formPage);
+    return this.agent
+      .post(action)
+      .set('Accept', 'text/html')
+      .type('form')
+      .send({ csrf_token: csrfTokenOf(page.text), ...fields });
+  }
+
+  async login(username: string, password: string, extra: Record<string, string> = {}) {
+    const res = await this.submit('/auth/login', '/auth/login', { username, password, ...extra });
+    if (res.status !== 302) {
+      throw new Error(`login of ${username} failed with ${res.status}`);
+    }
+    return res;
+  }
+}

@@ -1,0 +1,50 @@
+import { Test } from '@nestjs/testing';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../../src/app.module';
+import { configureApp } from '../../src/app.setup';
+import { createScratchDatabase } from './mysql';
+
+export interface TestApp {
+  app: NestExpressApplication;
+  dataSource: DataSource;
+  dialect: 'sqlite' | 'mysql';
+  close: () => Promise<void>;
+}
+
+const TEST_ENV: Record<string, string> = {
+  NODE_ENV: 'test',
+  JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-0123456789',
+  LOGIN_RATE_LIMIT: '1000',
+  SEND_RATE_LIMIT: '1000',
+  POSTS_PER_PAGE: '25',
+};
+
+/**
+ * The real AppModule, set up by the same configureApp as main.ts, on a fresh database built by
+ * the real migrations: in-memory SQLite, or a scratch MySQL database when TEST_DB=mysql.
+ */
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const dialect = process.env.TEST_DB === 'mysql' ? 'mysql' : 'sqlite';
+  const scratch = dialect === 'mysql' ? await createScratchDatabase() : null;
+  Object.assign(process.env, TEST_ENV, env, {
+    DATABASE_URL: scratch ? scratch.url : 'sqlite::memory:',
+  });
+
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({
+    forceCloseConnections: true,
+    logger: ['error', 'warn'],
+  });
+  await configureApp(app);
+  await app.init();
+  return {
+    app,
+    dataSource: app.get(DataSource),
+    dialect,
+    close: async () => {
+      await app.close();
+      await scratch?.drop();
+    },
+  };
+}
