@@ -3,10 +3,11 @@ import { registerAs } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { IsOptional, IsString, MinLength } from 'class-validator';
+import { IsOptional, IsString, Matches, MinLength } from 'class-validator';
 import { validateConfig } from './validate-config';
 
 const DEV_SECRET_FILE = 'data/jwt-secret';
+const DURATION = /^\d+[smhd]?$/;
 
 class AuthEnv {
   @IsOptional()
@@ -15,11 +16,11 @@ class AuthEnv {
   JWT_SECRET?: string;
 
   @IsOptional()
-  @IsString()
+  @Matches(DURATION, { message: 'JWT_EXPIRES_IN must be a duration like 900, 15m, 12h or 1d' })
   JWT_EXPIRES_IN?: string;
 
   @IsOptional()
-  @IsString()
+  @Matches(DURATION, { message: 'JWT_REMEMBER_EXPIRES_IN must be a duration like 30d' })
   JWT_REMEMBER_EXPIRES_IN?: string;
 }
 
