@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { AuthService } from '../src/auth/auth.service';
 import { User } from '../src/users/user.entity';
 import { DEFAULT_PASSWORD, createUser } from './factories/user.factory';
 import { BrowserSession, csrfTokenOf } from './utils/browser-session';
@@ -65,6 +66,27 @@ describe('Accounts (e2e)', () => {
     const browser = new BrowserSession(t.app);
     const login = await browser.login('john', DEFAULT_PASSWORD, { remember_me: 'y' });
     expect(String(login.headers['set-cookie'])).toMatch(/mb_token=[^;]+; Max-Age=2592000;/);
+  });
+
+  it('should accept the same JWT as a bearer token, and refuse a tampered one', async () => {
+    const john = await createUser(t.app, 'john');
+    const { token } = await t.app.get(AuthService).issueToken(john, false);
+    const http = request(t.app.getHttpServer());
+    const ok = await http.get('/edit_profile').set('Authorization', `Bearer ${token}`);
+    expect(ok.status).toBe(200);
+    expect(ok.text).toContain('value="john"');
+
+    const [header, payload] = token.split('.');
+    const forged = Buffer.from(JSON.stringify({ sub: john.id, exp: 4102444800 })).toString(
+      'base64url',
+    );
+    for (const bad of [`${header}.${forged}.${token.split('.')[2]}`, `${header}.${payload}.`]) {
+      const res = await http
+        .get('/edit_profile')
+        .set('Accept', 'application/json')
+        .set('Authorization', `Bearer ${bad}`);
+      expect(res.status).toBe(401);
+    }
   });
 
   describe('registration errors', () => {
