@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { AuthModule } from './auth/auth.module';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { CsrfGuard } from './common/csrf/csrf.guard';
-import { CsrfService } from './common/csrf/csrf.service';
+import { CommonModule } from './common/common.module';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
 import { LanguageCookieMiddleware } from './common/i18n/language-cookie.middleware';
 import { LANGUAGE_COOKIE } from './common/i18n/languages';
@@ -18,6 +18,9 @@ import authConfig from './config/auth.config';
 import { AllConfigType } from './config/config.type';
 import databaseConfig from './config/database.config';
 import { resolveDataSourceOptions } from './database/data-source-options';
+import { DatabaseModule } from './database/database.module';
+import { MessagesModule } from './messages/messages.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { UsersModule } from './users/users.module';
 
 const ONE_MINUTE_MS = 60_000;
@@ -60,11 +63,14 @@ const ONE_MINUTE_MS = 60_000;
         ],
       }),
     }),
+    CommonModule,
+    DatabaseModule,
     UsersModule,
     AuthModule,
+    NotificationsModule,
+    MessagesModule,
   ],
   providers: [
-    CsrfService,
     {
       provide: APP_PIPE,
       useValue: new ValidationPipe({

@@ -3,6 +3,7 @@ import { AuthService } from '../src/auth/auth.service';
 import { User } from '../src/users/user.entity';
 import { DEFAULT_PASSWORD, createUser } from './factories/user.factory';
 import { BrowserSession, csrfTokenOf } from './utils/browser-session';
+import { clearDatabase } from './utils/clear-database';
 import { createTestApp, TestApp } from './utils/test-app';
 
 describe('Accounts (e2e)', () => {
@@ -14,9 +15,7 @@ describe('Accounts (e2e)', () => {
 
   afterAll(() => t.close());
 
-  afterEach(async () => {
-    await t.dataSource.getRepository(User).clear();
-  });
+  afterEach(() => clearDatabase(t.dataSource));
 
   const register = (session: BrowserSession, fields: Record<string, string>) =>
     session.submit('/auth/register', '/auth/register', fields);

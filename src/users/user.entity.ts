@@ -1,4 +1,5 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
+import type { Message } from '../messages/message.entity';
 
 export enum Role {
   User = 'user',
@@ -35,6 +36,15 @@ export class User {
   @Column({ name: 'last_seen', ...TIMESTAMP_COLUMN })
   lastSeen!: Date;
 
+  /** Messages received after this moment are unread; null: never opened the inbox. */
   @Column({ name: 'last_message_read_time', ...TIMESTAMP_COLUMN, nullable: true })
   lastMessageReadTime!: Date | null;
+
+  // Named by string so users/ does not import messages/ at run time (dependencies point
+  // messages -> users).
+  @OneToMany('Message', 'sender')
+  messagesSent!: Message[];
+
+  @OneToMany('Message', 'recipient')
+  messagesReceived!: Message[];
 }

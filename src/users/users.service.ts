@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { PageRequest } from '../common/pagination';
 import { Role, User } from './user.entity';
 
@@ -71,6 +71,24 @@ export class UsersService {
       await this.users.update(user.id, { lastSeen: now });
       user.lastSeen = now;
     }
+  }
+
+  /**
+   * Reads the user inside a transaction and, on MySQL, locks the row until it ends: the
+   * per-user serialisation point for changes to their unread count. (SQLite transactions are
+   * already serialised by TransactionService.)
+   */
+  async lockForUpdate(manager: EntityManager, id: number): Promise<User> {
+    const sqlite = manager.connection.options.type === 'better-sqlite3';
+    return manager.getRepository(User).findOneOrFail({
+      where: { id },
+      lock: sqlite ? undefined : { mode: 'pessimistic_write' },
+    });
+  }
+
+  async setLastMessageReadTime(manager: EntityManager, user: User, at: Date): Promise<void> {
+    await manager.getRepository(User).update(user.id, { lastMessageReadTime: at });
+    user.lastMessageReadTime = at;
   }
 
   list(page: PageRequest): Promise<[User[], number]> {

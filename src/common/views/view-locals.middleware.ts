@@ -1,30 +1,45 @@
-import { Injectable, NestMiddleware } from '@nestjs/common';
+import { Injectable, Logger, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { User } from '../../users/user.entity';
 import { CsrfService } from '../csrf/csrf.service';
 import { LANGUAGES } from '../i18n/languages';
 import { consumeFlashes } from './flash';
+import { LayoutLocalsService } from './layout-locals.service';
 
 /**
- * What every page's layout needs (current user, CSRF token, flashes, language). It is filled
- * in when a page is actually rendered, not when the request starts: the user is known only
- * after the auth guard, and flashes must survive redirects that render nothing.
+ * What every page's layout needs (current user, CSRF token, flashes, language, the features'
+ * own parts such as the unread badge). It is filled in when a page is actually rendered, not
+ * when the request starts: the user is known only after the auth guard, and flashes must
+ * survive redirects that render nothing.
  */
 @Injectable()
 export class ViewLocalsMiddleware implements NestMiddleware {
-  constructor(private readonly csrf: CsrfService) {}
+  private readonly logger = new Logger(ViewLocalsMiddleware.name);
+
+  constructor(
+    private readonly csrf: CsrfService,
+    private readonly layout: LayoutLocalsService,
+  ) {}
 
   use(req: Request, res: Response, next: NextFunction): void {
     this.csrf.ensureSessionId(req, res);
     const render = res.render.bind(res) as (view: string, ...args: unknown[]) => void;
     res.render = (view: string, ...rest: unknown[]) => {
-      Object.assign(res.locals, this.layoutLocals(req, res));
-      render(view, ...rest);
+      this.layoutLocals(req, res).then(
+        (locals) => {
+          Object.assign(res.locals, locals);
+          render(view, ...rest);
+        },
+        (error: unknown) => {
+          this.logger.error(error instanceof Error ? error.stack : String(error));
+          res.status(500).type('text/plain').send('Internal Server Error');
+        },
+      );
     };
     next();
   }
 
-  private layoutLocals(req: Request, res: Response): Record<string, unknown> {
+  private async layoutLocals(req: Request, res: Response): Promise<Record<string, unknown>> {
     const user = req.user as User | undefined;
     const lang = (req as Request & { i18nLang?: string }).i18nLang ?? 'en';
     return {
@@ -35,6 +50,7 @@ export class ViewLocalsMiddleware implements NestMiddleware {
       currentUser: user ? { id: user.id, username: user.username, role: user.role } : null,
       csrfToken: this.csrf.token(req, res),
       flashes: consumeFlashes(req, res),
+      ...(user ? await this.layout.forUser(user) : {}),
     };
   }
 }

@@ -1,0 +1,37 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { TIMESTAMP_COLUMN, User } from '../users/user.entity';
+
+export const MESSAGE_MAX = 140;
+/** Code points the column holds: 140 visible characters may take several each. */
+export const MESSAGE_COLUMN_LENGTH = 1000;
+
+@Entity({ name: 'messages' })
+// The unread count and the inbox read (recipient, timestamp): one index range scan each.
+@Index('IDX_messages_recipient_timestamp', ['recipientId', 'timestamp'])
+export class Message {
+  @PrimaryGeneratedColumn()
+  id!: number;
+
+  @Index()
+  @Column({ name: 'sender_id' })
+  senderId!: number;
+
+  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'sender_id' })
+  sender!: User;
+
+  // Indexed by the (recipient, timestamp) index above, whose first column it is.
+  @Column({ name: 'recipient_id' })
+  recipientId!: number;
+
+  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'recipient_id' })
+  recipient!: User;
+
+  @Column({ type: 'varchar', length: MESSAGE_COLUMN_LENGTH })
+  body!: string;
+
+  @Index()
+  @Column(TIMESTAMP_COLUMN)
+  timestamp!: Date;
+}

@@ -1,0 +1,61 @@
+import { Body, Controller, Get, Param, Post, Query, Render, Req, Res } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { Request, Response } from 'express';
+import { CurrentUser } from '../auth/decorators';
+import { validateForm } from '../common/forms/validate-form';
+import { RateLimit } from '../common/http/rate-limit';
+import { buildPager, parsePage } from '../common/pagination';
+import { flash } from '../common/views/flash';
+import { AllConfigType } from '../config/config.type';
+import { User } from '../users/user.entity';
+import { SendMessageDto } from './dto/send-message.dto';
+import { MESSAGE_MAX } from './message.entity';
+import { MessagesService } from './messages.service';
+
+@Controller()
+export class MessagesController {
+  constructor(
+    private readonly messages: MessagesService,
+    private readonly config: ConfigService<AllConfigType, true>,
+  ) {}
+
+  @Get('send_message/:recipient')
+  @Render('messages/send')
+  async sendForm(@Param('recipient') username: string, @CurrentUser() me: User) {
+    const recipient = await this.messages.findRecipient(me, username);
+    return { recipient: recipient.username, form: {}, max: MESSAGE_MAX };
+  }
+
+  @Post('send_message/:recipient')
+  @RateLimit('send')
+  async send(
+    @Param('recipient') username: string,
+    @Body() body: unknown,
+    @CurrentUser() me: User,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const recipient = await this.messages.findRecipient(me, username);
+    const result = validateForm(SendMessageDto, body);
+    if (!result.ok) {
+      return res.status(400).render('messages/send', {
+        recipient: recipient.username,
+        form: { message: typeof result.value.message === 'string' ? result.value.message : '' },
+        errors: result.errors,
+        max: MESSAGE_MAX,
+      });
+    }
+    await this.messages.send(me, recipient, result.value.message);
+    flash(req, res, { category: 'success', key: 'messages.sent' });
+    return res.redirect(302, `/user/${encodeURIComponent(recipient.username)}`);
+  }
+
+  @Get('messages')
+  @Render('messages/inbox')
+  async inbox(@CurrentUser() me: User, @Query('page') rawPage: unknown) {
+    await this.messages.markAllRead(me);
+    const page = parsePage(rawPage, this.config.getOrThrow('app.postsPerPage', { infer: true }));
+    const [messages, total] = await this.messages.inbox(me, page);
+    return { messages, pager: buildPager('/messages', page, total) };
+  }
+}
