@@ -120,16 +120,22 @@ describe('Private messages and notifications (e2e)', () => {
       [...html.matchAll(/<p class="mb-0 message-body">([^<]*)<\/p>/g)].map((m) => m[1]);
 
     const page1 = await b.get('/messages');
-    expect(bodies(page1.text)).toEqual(
-      Array.from({ length: 25 }, (_, i) => `message ${30 - i}`),
-    );
+    expect(bodies(page1.text)).toEqual(Array.from({ length: 25 }, (_, i) => `message ${30 - i}`));
     expect(page1.text).toContain('Newer messages');
     expect(page1.text).toContain('Older messages');
     expect(page1.text).toContain('href="/messages?page&#x3D;2"');
-    expect(page1.text).toMatch(/page-item disabled">\s*<a class="page-link" aria-disabled="true">\s*<span aria-hidden="true">&larr;<\/span> Newer messages/);
+    expect(page1.text).toMatch(
+      /page-item disabled">\s*<a class="page-link" aria-disabled="true">\s*<span aria-hidden="true">&larr;<\/span> Newer messages/,
+    );
 
     const page2 = await b.get('/messages?page=2');
-    expect(bodies(page2.text)).toEqual(['message 5', 'message 4', 'message 3', 'message 2', 'message 1']);
+    expect(bodies(page2.text)).toEqual([
+      'message 5',
+      'message 4',
+      'message 3',
+      'message 2',
+      'message 1',
+    ]);
     expect(page2.text).toContain('href="/messages?page&#x3D;1"');
 
     const page3 = await b.get('/messages?page=3');
@@ -145,7 +151,9 @@ describe('Private messages and notifications (e2e)', () => {
       ['140 family emoji', '👨‍👩‍👧'.repeat(140)],
     ])('should accept %s', async (_, body) => {
       expect((await send(a, 'bob', body)).status).toBe(302);
-      const stored = await t.dataSource.getRepository(Message).findOneByOrFail({ recipientId: bob.id });
+      const stored = await t.dataSource
+        .getRepository(Message)
+        .findOneByOrFail({ recipientId: bob.id });
       expect(stored.body).toBe(body);
     });
 
@@ -230,7 +238,9 @@ describe('Private messages and notifications (e2e)', () => {
     const home = await b.get('/');
     expect(badgeOf(home.text)).toEqual({ visibility: 'visible', count: 2 });
     expect(home.text).toContain('<script src="/static/js/notifications.js"></script>');
-    expect((await new BrowserSession(t.app).get('/auth/login')).text).not.toContain('message_count');
+    expect((await new BrowserSession(t.app).get('/auth/login')).text).not.toContain(
+      'message_count',
+    );
   });
 
   it('should serve since as the tutorial does: garbage counts as 0', async () => {
@@ -252,7 +262,7 @@ describe('Private messages and notifications (e2e)', () => {
     expect(await t.dataSource.getRepository(Notification).count()).toBe(0);
   });
 
-  it('should leave the true count after 50 parallel sends from several senders', async () => {
+  const parallelSenders = async () => {
     const senders: BrowserSession[] = [];
     for (const name of ['s1', 's2', 's3', 's4', 's5']) {
       await createUser(t.app, name);
@@ -263,16 +273,43 @@ describe('Private messages and notifications (e2e)', () => {
     const tokens = await Promise.all(
       senders.map(async (s) => csrfTokenOf((await s.get('/send_message/bob')).text)),
     );
-    const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) =>
-        senders[i % 5].agent
-          .post('/send_message/bob')
-          .type('form')
-          .send({ csrf_token: tokens[i % 5], message: `parallel ${i}` }),
-      ),
-    );
+    return (count: number) =>
+      Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          senders[i % 5].agent
+            .post('/send_message/bob')
+            .type('form')
+            .send({ csrf_token: tokens[i % 5], message: `parallel ${i}` }),
+        ),
+      );
+  };
+
+  it('should leave the true count after 50 parallel sends from several senders', async () => {
+    const sendInParallel = await parallelSenders();
+    const results = await sendInParallel(50);
     expect(results.map((r) => r.status)).toEqual(Array(50).fill(302));
     expect(await t.dataSource.getRepository(Message).countBy({ recipientId: bob.id })).toBe(50);
     expect(await unreadCount(b)).toBe(50);
+  });
+
+  it('should roll back only the failed send when sends run in parallel', async () => {
+    const sendInParallel = await parallelSenders();
+    const notifications = t.app.get(NotificationsService);
+    const realAdd = notifications.add.bind(notifications);
+    let calls = 0;
+    const add = jest.spyOn(notifications, 'add').mockImplementation(async (...args) => {
+      calls++;
+      if (calls === 3) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        throw new Error('disk full');
+      }
+      return realAdd(...args);
+    });
+    const results = await sendInParallel(20);
+    add.mockRestore();
+    expect(results.filter((r) => r.status === 302)).toHaveLength(19);
+    expect(results.filter((r) => r.status === 500)).toHaveLength(1);
+    expect(await t.dataSource.getRepository(Message).countBy({ recipientId: bob.id })).toBe(19);
+    expect(await unreadCount(b)).toBe(19);
   });
 });
