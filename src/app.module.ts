@@ -19,6 +19,7 @@ import { AllConfigType } from './config/config.type';
 import databaseConfig from './config/database.config';
 import { resolveDataSourceOptions } from './database/data-source-options';
 import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
 import { MessagesModule } from './messages/messages.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { UsersModule } from './users/users.module';
@@ -69,6 +70,7 @@ const ONE_MINUTE_MS = 60_000;
     AuthModule,
     NotificationsModule,
     MessagesModule,
+    HealthModule,
   ],
   providers: [
     {

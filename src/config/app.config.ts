@@ -30,6 +30,21 @@ class AppEnv {
   @IsInt()
   @Min(1)
   SEND_RATE_LIMIT?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(50)
+  SSE_HEARTBEAT_MS?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(100)
+  SSE_RETRY_MS?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(100)
+  SSE_STALL_TIMEOUT_MS?: number;
 }
 
 export interface AppConfig {
@@ -41,6 +56,12 @@ export interface AppConfig {
   loginRateLimit: number;
   /** Messages a client address may send per minute. */
   sendRateLimit: number;
+  /** Comment lines on idle event streams, so proxies keep the connection. */
+  sseHeartbeatMs: number;
+  /** Reconnection delay suggested to EventSource clients. */
+  sseRetryMs: number;
+  /** A stream whose client reads nothing for this long is dropped (it reconnects and resumes). */
+  sseStallTimeoutMs: number;
 }
 
 export default registerAs('app', (): AppConfig => {
@@ -52,5 +73,8 @@ export default registerAs('app', (): AppConfig => {
     postsPerPage: env.POSTS_PER_PAGE ?? 25,
     loginRateLimit: env.LOGIN_RATE_LIMIT ?? 10,
     sendRateLimit: env.SEND_RATE_LIMIT ?? 30,
+    sseHeartbeatMs: env.SSE_HEARTBEAT_MS ?? 20_000,
+    sseRetryMs: env.SSE_RETRY_MS ?? 3_000,
+    sseStallTimeoutMs: env.SSE_STALL_TIMEOUT_MS ?? 60_000,
   };
 });

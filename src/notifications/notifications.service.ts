@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { MoreThan, Repository } from 'typeorm';
+import { NotificationBus, StreamEvent } from './bus/notification-bus';
 import { Tx } from '../database/transaction.service';
 import { Notification } from './notification.entity';
 import { NotificationDto, NotificationName, NotificationPayloads } from './notification-types';
@@ -9,15 +10,21 @@ export function mapNotification(row: Notification): NotificationDto {
   return { name: row.name, data: row.payload, timestamp: row.timestamp };
 }
 
+export function toStreamEvent(row: Notification): StreamEvent {
+  return { id: row.id, name: row.name, json: JSON.stringify(mapNotification(row)) };
+}
+
 @Injectable()
 export class NotificationsService {
   constructor(
     @InjectRepository(Notification) private readonly notifications: Repository<Notification>,
+    private readonly bus: NotificationBus,
   ) {}
 
   /**
    * Replaces the user's notification of this name with a new one, inside the caller's
    * transaction: the change that caused it and the notification commit or fail together.
+   * Open streams get it once that transaction has committed, never for a rolled-back one.
    */
   async add<N extends NotificationName>(
     tx: Tx,
@@ -27,7 +34,7 @@ export class NotificationsService {
   ): Promise<Notification> {
     const repository = tx.manager.getRepository(Notification);
     await repository.delete({ userId, name });
-    return repository.save(
+    const row = await repository.save(
       repository.create({
         userId,
         name,
@@ -35,6 +42,20 @@ export class NotificationsService {
         timestamp: Date.now() / 1000,
       }),
     );
+    tx.afterCommit(() => this.bus.publish(userId, toStreamEvent(row)));
+    return row;
+  }
+
+  /**
+   * What a stream sends before live events: the notifications stored after `afterId` (the
+   * client's Last-Event-ID), or all of the user's current ones for a fresh stream.
+   */
+  async backlog(userId: number, afterId: number | null): Promise<StreamEvent[]> {
+    const rows = await this.notifications.find({
+      where: afterId === null ? { userId } : { userId, id: MoreThan(afterId) },
+      order: { id: 'ASC' },
+    });
+    return rows.map(toStreamEvent);
   }
 
   /** The user's notifications newer than `since` (unix seconds), oldest first. */

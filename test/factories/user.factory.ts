@@ -1,4 +1,6 @@
 import { INestApplication } from '@nestjs/common';
+import { AUTH_COOKIE } from '../../src/auth/auth-cookie';
+import { AuthService } from '../../src/auth/auth.service';
 import { hashPassword } from '../../src/auth/passwords';
 import { Role, User } from '../../src/users/user.entity';
 import { UsersService } from '../../src/users/users.service';
@@ -20,4 +22,10 @@ export async function createUser(
     passwordHash: await cachedHash,
     role: options.role,
   });
+}
+
+/** The auth cookie a browser of `user` would send. */
+export async function authCookieFor(app: INestApplication, user: User): Promise<string> {
+  const { token } = await app.get(AuthService).issueToken(user, false);
+  return `${AUTH_COOKIE}=${token}`;
 }

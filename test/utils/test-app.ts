@@ -7,6 +7,8 @@ import { createScratchDatabase } from './mysql';
 
 export interface TestApp {
   app: NestExpressApplication;
+  /** http://127.0.0.1:<port> once listen() was asked for; '' otherwise. */
+  baseUrl: string;
   dataSource: DataSource;
   dialect: 'sqlite' | 'mysql';
   close: () => Promise<void>;
@@ -24,7 +26,10 @@ const TEST_ENV: Record<string, string> = {
  * The real AppModule, set up by the same configureApp as main.ts, on a fresh database built by
  * the real migrations: in-memory SQLite, or a scratch MySQL database when TEST_DB=mysql.
  */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string> = {},
+  options: { listen?: boolean } = {},
+): Promise<TestApp> {
   const dialect = process.env.TEST_DB === 'mysql' ? 'mysql' : 'sqlite';
   const scratch = dialect === 'mysql' ? await createScratchDatabase() : null;
   Object.assign(process.env, TEST_ENV, env, {
@@ -38,8 +43,15 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   });
   await configureApp(app);
   await app.init();
+  let baseUrl = '';
+  if (options.listen) {
+    await app.listen(0, '127.0.0.1');
+    baseUrl = await app.getUrl();
+    baseUrl = baseUrl.replace('[::1]', '127.0.0.1');
+  }
   return {
     app,
+    baseUrl,
     dataSource: app.get(DataSource),
     dialect,
     close: async () => {

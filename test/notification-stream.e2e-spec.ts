@@ -1,0 +1,183 @@
+import request from 'supertest';
+import { NotificationBus } from '../src/notifications/bus/notification-bus';
+import { User } from '../src/users/user.entity';
+import { authCookieFor, createUser, DEFAULT_PASSWORD } from './factories/user.factory';
+import { BrowserSession } from './utils/browser-session';
+import { clearDatabase } from './utils/clear-database';
+import { SseClient } from './utils/sse-client';
+import { createTestApp, TestApp } from './utils/test-app';
+
+describe('Notification stream (e2e)', () => {
+  let t: TestApp;
+  let alice: BrowserSession;
+  let bob: User;
+  let carol: User;
+  const open: SseClient[] = [];
+
+  const connect = async (user: User, headers: Record<string, string> = {}, query = '') => {
+    const client = await SseClient.connect(t.baseUrl, `/notifications/stream${query}`, {
+      Cookie: await authCookieFor(t.app, user),
+      ...headers,
+    });
+    open.push(client);
+    return client;
+  };
+
+  const sendToBob = (message: string) =>
+    alice.submit('/send_message/bob', '/send_message/bob', { message });
+
+  const openStreams = async () =>
+    ((await request(t.app.getHttpServer()).get('/health')).body as { openStreams: number })
+      .openStreams;
+
+  beforeAll(async () => {
+    t = await createTestApp({ SSE_HEARTBEAT_MS: '150', SSE_RETRY_MS: '2500' }, { listen: true });
+  });
+
+  afterAll(() => t.close());
+
+  beforeEach(async () => {
+    await createUser(t.app, 'alice');
+    bob = await createUser(t.app, 'bob');
+    carol = await createUser(t.app, 'carol');
+    alice = new BrowserSession(t.app);
+    await alice.login('alice', DEFAULT_PASSWORD);
+  });
+
+  afterEach(async () => {
+    open.splice(0).forEach((c) => c.close());
+    await clearDatabase(t.dataSource);
+  });
+
+  it('should stream with SSE headers, a retry hint, and each notification as id + JSON data', async () => {
+    const stream = await connect(bob);
+    expect(stream.response.statusCode).toBe(200);
+    expect(stream.response.headers['content-type']).toBe('text/event-stream');
+    expect(stream.response.headers['cache-control']).toContain('no-cache');
+    expect(stream.response.headers['x-accel-buffering']).toBe('no');
+    expect(stream.response.headers['content-encoding']).toBeUndefined();
+    await stream.waitFor((s) => s.frames.some((f) => f.retry === '2500'));
+    expect(stream.frames[0]).toEqual({ id: '0', retry: '2500' });
+
+    await sendToBob('hello');
+    await stream.waitFor((s) => s.events.length === 1);
+    const [event] = stream.events;
+    expect(event).toEqual({
+      id: expect.any(Number),
+      name: 'unread_message_count',
+      data: 1,
+      timestamp: expect.any(Number),
+    });
+    const notifications = await request(t.app.getHttpServer())
+      .get('/notifications?since=0')
+      .set('Cookie', await authCookieFor(t.app, bob));
+    expect(notifications.body).toEqual([
+      { name: event.name, data: event.data, timestamp: event.timestamp },
+    ]);
+    const dataFrame = stream.frames.find((f) => f.data !== undefined);
+    expect(Object.keys(dataFrame ?? {}).sort()).toEqual(['data', 'id']);
+
+    await sendToBob('again');
+    await stream.waitFor((s) => s.events.length === 2);
+    expect(stream.events[1].data).toBe(2);
+    expect(stream.events[1].id).toBeGreaterThan(event.id);
+  });
+
+  it('should answer anonymous callers 401 in JSON', async () => {
+    const res = await request(t.app.getHttpServer()).get('/notifications/stream');
+    expect(res.status).toBe(401);
+    expect(res.headers['content-type']).toContain('application/json');
+  });
+
+  it("should never send one user's notifications to another", async () => {
+    const bobStream = await connect(bob);
+    const carolStream = await connect(carol);
+    await sendToBob('private');
+    await bobStream.waitFor((s) => s.events.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(carolStream.events).toEqual([]);
+    // No parameter lets one subscribe to someone else's stream.
+    const sneaky = await connect(carol, {}, `?user=${bob.id}&userId=${bob.id}`);
+    await sendToBob('private again');
+    await bobStream.waitFor((s) => s.events.length === 2);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(sneaky.events).toEqual([]);
+  });
+
+  it('should send the current notifications to a fresh stream', async () => {
+    await sendToBob('one');
+    await sendToBob('two');
+    const stream = await connect(bob);
+    await stream.waitFor((s) => s.events.length === 1);
+    expect(stream.events[0]).toMatchObject({ name: 'unread_message_count', data: 2 });
+  });
+
+  it.each([
+    [
+      'the Last-Event-ID header',
+      (id: number) => ({ headers: { 'Last-Event-ID': String(id) }, query: '' }),
+    ],
+    [
+      'the lastEventId query parameter',
+      (id: number) => ({ headers: {}, query: `?lastEventId=${id}` }),
+    ],
+  ])('should replay exactly the missed events once, resuming from %s', async (_, resumeFrom) => {
+    const first = await connect(bob);
+    await sendToBob('one');
+    await first.waitFor((s) => s.events.length === 1);
+    const seen = first.events[0].id;
+    first.close();
+
+    await sendToBob('two');
+    await sendToBob('three');
+    const { headers, query } = resumeFrom(seen);
+    const resumed = await connect(bob, headers, query);
+    await resumed.waitFor((s) => s.events.length === 1);
+    expect(resumed.frames[0]).toEqual({ id: String(seen), retry: '2500' });
+    expect(resumed.events[0]).toMatchObject({ name: 'unread_message_count', data: 3 });
+    expect(resumed.events[0].id).toBeGreaterThan(seen);
+
+    await sendToBob('four');
+    await resumed.waitFor((s) => s.events.length === 2);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(resumed.events.map((e) => e.data)).toEqual([3, 4]);
+
+    const upToDate = await connect(bob, { 'Last-Event-ID': String(resumed.events[1].id) });
+    await upToDate.waitFor((s) => s.frames.length >= 1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(upToDate.events).toEqual([]);
+  });
+
+  it('should write comment-only heartbeats', async () => {
+    const stream = await connect(bob);
+    await stream.waitFor((s) => s.frames.filter((f) => f.comment !== undefined).length >= 2);
+    const heartbeats = stream.frames.filter((f) => f.comment !== undefined);
+    expect(heartbeats.every((f) => f.id === undefined && f.data === undefined)).toBe(true);
+  });
+
+  it('should leave no subscription behind after 1,000 connect/disconnect cycles', async () => {
+    const cookie = await authCookieFor(t.app, bob);
+    for (let i = 0; i < 1000; i++) {
+      const client = await SseClient.connect(t.baseUrl, '/notifications/stream', {
+        Cookie: cookie,
+      });
+      await client.waitFor((s) => s.frames.length >= 1);
+      client.close();
+    }
+    const bus = t.app.get(NotificationBus);
+    const deadline = Date.now() + 3000;
+    while ((bus.subscriptionCount > 0 || (await openStreams()) > 0) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(bus.subscriptionCount).toBe(0);
+    expect(await openStreams()).toBe(0);
+  });
+
+  it('should count open streams on /health', async () => {
+    expect(await openStreams()).toBe(0);
+    const one = await connect(bob);
+    await connect(carol);
+    await one.waitFor((s) => s.frames.length >= 1);
+    expect(await openStreams()).toBe(2);
+  });
+});

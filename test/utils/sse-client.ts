@@ -1,0 +1,85 @@
+import http from 'node:http';
+
+export interface SseFrame {
+  id?: string;
+  retry?: string;
+  data?: string;
+  comment?: string;
+}
+
+/** A raw Server-Sent Events reader: every frame as it came over the wire. */
+export class SseClient {
+  readonly frames: SseFrame[] = [];
+  private buffer = '';
+  private waiters: (() => void)[] = [];
+
+  private constructor(
+    readonly response: http.IncomingMessage,
+    private readonly request: http.ClientRequest,
+  ) {
+    response.setEncoding('utf8');
+    response.on('data', (chunk: string) => this.receive(chunk));
+  }
+
+  static connect(baseUrl: string, path: string, headers: Record<string, string> = {}) {
+    return new Promise<SseClient>((resolve, reject) => {
+      const request = http.get(`${baseUrl}${path}`, { headers, agent: false }, (response) =>
+        resolve(new SseClient(response, request)),
+      );
+      request.on('error', reject);
+    });
+  }
+
+  /** Data frames, parsed: {id, name, data, timestamp}. */
+  get events(): { id: number; name: string; data: unknown; timestamp: number }[] {
+    return this.frames
+      .filter((f) => f.data !== undefined)
+      .map((f) => ({
+        id: Number(f.id),
+        ...(JSON.parse(f.data as string) as { name: string; data: unknown; timestamp: number }),
+      }));
+  }
+
+  async waitFor(predicate: (client: SseClient) => boolean, timeoutMs = 3000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate(this)) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new Error(`timed out; frames so far: ${JSON.stringify(this.frames)}`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  close(): void {
+    this.request.destroy();
+  }
+
+  private receive(chunk: string): void {
+    this.buffer += chunk;
+    let end: number;
+    while ((end = this.buffer.indexOf('\n\n')) >= 0) {
+      const block = this.buffer.slice(0, end);
+      this.buffer = this.buffer.slice(end + 2);
+      const frame: SseFrame = {};
+      for (const line of block.split('\n')) {
+        if (line.startsWith(':')) {
+          frame.comment = line.slice(1).trim();
+        } else if (line) {
+          const [field, ...rest] = line.split(': ');
+          (frame as Record<string, string>)[field] = rest.join(': ');
+        }
+      }
+      if (block.length > 0) {
+        this.frames.push(frame);
+      }
+    }
+    this.waiters.splice(0).forEach((wake) => wake());
+  }
+}
