@@ -23,6 +23,8 @@ const e2e = (name, setup) => ({
   setupFiles: [`<rootDir>/test/setup/${setup}.ts`],
 });
 
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
 async function mysqlAnswers(url) {
   try {
     const connection = await require('mysql2/promise').createConnection(url);
@@ -45,6 +47,19 @@ module.exports = async () => {
     console.warn(
       `\n!!! SKIPPING the e2e suite on MySQL: nothing answers at ${mysqlUrl}.\n` +
         '!!! Start MariaDB or set TEST_MYSQL_URL (with CI=true this is a failure, not a skip).\n',
+    );
+  }
+  if (process.env.CI === 'true' || require('node:fs').existsSync(CHROMIUM)) {
+    projects.push({
+      ...common,
+      displayName: 'browser',
+      testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'],
+      setupFiles: ['<rootDir>/test/setup/sqlite.ts'],
+    });
+  } else {
+    console.warn(
+      `\n!!! SKIPPING the browser tests: no Chromium at ${CHROMIUM}.\n` +
+        '!!! Install it with `apt-get install -y chromium` (with CI=true this is a failure, not a skip).\n',
     );
   }
   return { testTimeout: 30000, projects };

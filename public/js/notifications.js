@@ -1,47 +1,201 @@
-/* Unread-message badge in the navbar, kept current by polling /notifications (every 10 s). */
+/*
+ * Live notifications for a logged-in user.
+ *
+ * One tab per browser (the leader, chosen with the Web Locks API) holds the EventSource on
+ * /notifications/stream and relays each notification to the other tabs over a
+ * BroadcastChannel: browsers allow ~6 HTTP/1.1 connections per site, so a stream per tab
+ * would freeze page loads from the 7th tab on. When the leader tab closes, its lock passes to
+ * another tab, which opens the stream and resumes after the last event id it has applied.
+ * If EventSource is missing or keeps failing, the leader polls /notifications?since= every
+ * 10 s (the tutorial's client) and tries the stream again later.
+ */
 (function () {
   'use strict';
 
+  var STREAM_URL = '/notifications/stream';
+  var POLL_URL = '/notifications?since=';
+  var POLL_MS = 10000;
+  var STREAM_RETRY_MS = 30000;
+  var FAILURES_BEFORE_FALLBACK = 3;
+  var baseTitle = document.title.replace(/^\(\d+\)\s*/, '');
+
   function set_message_count(n) {
     var badge = document.getElementById('message_count');
-    if (!badge) {
-      return;
+    if (badge) {
+      badge.textContent = String(n);
+      badge.style.visibility = n ? 'visible' : 'hidden';
     }
-    badge.textContent = String(n);
-    badge.style.visibility = n ? 'visible' : 'hidden';
+    document.title = n ? '(' + n + ') ' + baseTitle : baseTitle;
   }
   window.set_message_count = set_message_count;
 
-  var POLL_MS = 10000;
-  var since = 0;
-
+  /* What to do with each kind of notification; new kinds plug in here. */
   var handlers = {
-    unread_message_count: function (data) {
-      set_message_count(data);
+    unread_message_count: function (count) {
+      set_message_count(count);
     },
   };
+  /* For pages and tests: `role` is "leader" (holds the stream) or "follower"; `live` is true
+     while this tab receives notifications live (its own stream, or a leader's relay). */
+  var state = { handlers: handlers, role: null, live: false };
+  window.microblogNotifications = state;
+
+  /* Newest notification applied per name: events can arrive out of order across commits or
+     processes, and an older one must not undo a newer one. */
+  var applied = {};
+  var lastEventId = 0;
+  var lastTimestamp = 0;
+
+  function isStale(n) {
+    var last = applied[n.name];
+    if (!last) {
+      return false;
+    }
+    return n.id && last.id ? n.id < last.id : n.timestamp < last.timestamp;
+  }
+
+  function apply(n) {
+    if (n.id > lastEventId) {
+      lastEventId = n.id;
+    }
+    if (n.timestamp > lastTimestamp) {
+      lastTimestamp = n.timestamp;
+    }
+    if (isStale(n)) {
+      return;
+    }
+    var last = applied[n.name];
+    applied[n.name] = { id: n.id || (last && last.id) || 0, timestamp: n.timestamp, n: n };
+    var handler = handlers[n.name];
+    if (handler) {
+      handler(n.data);
+    }
+  }
+
+  var channel =
+    'BroadcastChannel' in window ? new BroadcastChannel('microblog-notifications') : null;
+  var isLeader = false;
+
+  function deliver(n) {
+    apply(n);
+    if (channel) {
+      channel.postMessage({ type: 'notification', notification: n });
+    }
+  }
+
+  if (channel) {
+    channel.onmessage = function (event) {
+      var message = event.data || {};
+      if (message.type === 'notification') {
+        apply(message.notification);
+      } else if (message.type === 'sync' && isLeader) {
+        Object.keys(applied).forEach(function (name) {
+          channel.postMessage({ type: 'notification', notification: applied[name].n });
+        });
+      }
+    };
+  }
+
+  /* The 10 s polling fallback. */
+  var pollTimer = null;
 
   function poll() {
-    fetch('/notifications?since=' + encodeURIComponent(since), {
+    fetch(POLL_URL + encodeURIComponent(lastTimestamp), {
       headers: { Accept: 'application/json' },
       credentials: 'same-origin',
     })
       .then(function (response) {
+        if (response.status === 401) {
+          stopPolling();
+        }
         return response.ok ? response.json() : [];
       })
       .then(function (notifications) {
-        notifications.forEach(function (n) {
-          var handler = handlers[n.name];
-          if (handler) {
-            handler(n.data);
-          }
-          since = n.timestamp;
-        });
+        notifications.forEach(deliver);
       })
       .catch(function () {
         /* offline: the next poll tries again */
       });
   }
 
-  setInterval(poll, POLL_MS);
+  function startPolling() {
+    if (pollTimer === null) {
+      poll();
+      pollTimer = setInterval(poll, POLL_MS);
+    }
+  }
+
+  function stopPolling() {
+    if (pollTimer !== null) {
+      clearInterval(pollTimer);
+      pollTimer = null;
+    }
+  }
+
+  /* The stream, held by the leader tab. */
+  var source = null;
+  var failures = 0;
+  var retryTimer = null;
+
+  function startStream() {
+    clearTimeout(retryTimer);
+    if (source) {
+      source.close();
+    }
+    if (!('EventSource' in window)) {
+      startPolling();
+      return;
+    }
+    // EventSource sends Last-Event-ID itself when it reconnects; a stream opened anew (page
+    // load, new leader, after the fallback) passes the cursor in the URL.
+    source = new EventSource(STREAM_URL + (lastEventId ? '?lastEventId=' + lastEventId : ''));
+    source.onopen = function () {
+      failures = 0;
+      state.live = true;
+      stopPolling();
+    };
+    source.onmessage = function (event) {
+      if (!event.data) {
+        return;
+      }
+      var n = JSON.parse(event.data);
+      n.id = Number(event.lastEventId) || 0;
+      deliver(n);
+    };
+    source.onerror = function () {
+      failures++;
+      state.live = false;
+      if (source.readyState === EventSource.CLOSED || failures >= FAILURES_BEFORE_FALLBACK) {
+        source.close();
+        source = null;
+        startPolling();
+        retryTimer = setTimeout(startStream, STREAM_RETRY_MS);
+      }
+    };
+  }
+
+  function lead() {
+    isLeader = true;
+    state.role = 'leader';
+    startStream();
+    window.addEventListener('online', function () {
+      failures = 0;
+      startStream();
+    });
+  }
+
+  if (channel && navigator.locks) {
+    // Held until this tab closes; the next tab in line then becomes the leader.
+    navigator.locks.request('microblog-notifications-leader', function () {
+      lead();
+      return new Promise(function () {});
+    });
+    channel.postMessage({ type: 'sync' });
+    if (!isLeader) {
+      state.role = 'follower';
+      state.live = true;
+    }
+  } else {
+    lead();
+  }
 })();

@@ -93,7 +93,7 @@ export class NotificationStreamService {
       // The first frame carries the reconnection delay and no data (so no event fires); its id
       // is the client's own cursor, so it moves nothing. Every frame but a comment needs an
       // explicit id: Nest would number it with a per-connection counter.
-      subscriber.next({ id: String(lastEventId ?? 0), retry: this.settings.retryMs } as MessageEvent);
+      subscriber.next({ id: String(lastEventId ?? 0), retry: this.settings.retryMs });
       this.notifications.backlog(userId, lastEventId).then(
         (backlog) => {
           backlog.forEach((event) => inBacklog.add(event.id));
@@ -106,7 +106,7 @@ export class NotificationStreamService {
 
       const heartbeat = setInterval(() => {
         if (!res.writableNeedDrain) {
-          subscriber.next({ comment: '' } as MessageEvent);
+          subscriber.next({ comment: '' });
         }
       }, this.settings.heartbeatMs);
       heartbeat.unref();
