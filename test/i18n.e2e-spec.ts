@@ -8,6 +8,7 @@ describe('Translations (e2e)', () => {
   beforeAll(async () => {
     t = await createTestApp();
     await createUser(t.app, 'susan');
+    await createUser(t.app, 'john');
   });
 
   afterAll(() => t.close());
@@ -71,5 +72,18 @@ describe('Translations (e2e)', () => {
     expect(profile.text).toMatch(/Участник с <time datetime="[^"]+">\d+ [а-я]+ \d{4}/);
     const home = await browser.get('/');
     expect(home.text).toContain('Привет, susan!');
+  });
+
+  it.each([
+    ['es', 'Enviar mensaje a john', 'Mensajes'],
+    ['ru', 'Отправить сообщение для john', 'Сообщения'],
+  ])('should render the messaging pages in %s', async (lang, heading, inbox) => {
+    const browser = new BrowserSession(t.app);
+    await browser.get(`/auth/login?lang=${lang}`);
+    await browser.login('susan', DEFAULT_PASSWORD);
+    expect((await browser.get('/send_message/john')).text).toContain(heading);
+    const sent = await browser.submit('/send_message/john', '/send_message/john', { message: '' });
+    expect(sent.status).toBe(400);
+    expect((await browser.get('/messages')).text).toContain(`<h1 class="h3 mb-3">${inbox}</h1>`);
   });
 });

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { NotificationBus } from '../src/notifications/bus/notification-bus';
+import { NotificationsService } from '../src/notifications/notifications.service';
 import { User } from '../src/users/user.entity';
 import { authCookieFor, createUser, DEFAULT_PASSWORD } from './factories/user.factory';
 import { BrowserSession } from './utils/browser-session';
@@ -81,6 +82,24 @@ describe('Notification stream (e2e)', () => {
     await stream.waitFor((s) => s.events.length === 2);
     expect(stream.events[1].data).toBe(2);
     expect(stream.events[1].id).toBeGreaterThan(event.id);
+  });
+
+  it('should send nothing for a change that was rolled back', async () => {
+    const stream = await connect(bob);
+    await stream.waitFor((s) => s.frames.length >= 1);
+    // The notification is stored (and its publication queued), then the transaction fails.
+    const notifications = t.app.get(NotificationsService);
+    const realAdd = notifications.add.bind(notifications);
+    const fail = jest.spyOn(notifications, 'add').mockImplementationOnce(async (...args) => {
+      await realAdd(...args);
+      throw new Error('deadlock');
+    });
+    expect((await sendToBob('rolled back')).status).toBe(500);
+    fail.mockRestore();
+    await sendToBob('committed');
+    await stream.waitFor((s) => s.events.length >= 1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(stream.events.map((e) => e.data)).toEqual([1]);
   });
 
   it('should answer anonymous callers 401 in JSON', async () => {
