@@ -5,6 +5,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AcceptLanguageResolver, CookieResolver, I18nModule, QueryResolver } from 'nestjs-i18n';
 import { join } from 'node:path';
+import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { CsrfGuard } from './common/csrf/csrf.guard';
@@ -71,6 +72,7 @@ const ONE_MINUTE_MS = 60_000;
     NotificationsModule,
     MessagesModule,
     HealthModule,
+    AdminModule,
   ],
   providers: [
     {

@@ -1,5 +1,6 @@
 import { ConfigService } from '@nestjs/config';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
 import hbs from 'hbs';
@@ -11,6 +12,7 @@ import { registerViewHelpers } from './common/views/view-helpers';
 import { AllConfigType } from './config/config.type';
 
 const ROOT = join(__dirname, '..');
+const BODY_LIMIT = '64kb';
 
 /** Everything main.ts and the e2e tests both need, so tests run the app as production does. */
 export async function configureApp(app: NestExpressApplication): Promise<void> {
@@ -38,6 +40,10 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
   );
   app.use(cookieParser(cookieSecret));
 
+  // Forms and API bodies are small; anything bigger is refused with 413.
+  app.useBodyParser('json', { limit: BODY_LIMIT });
+  app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
+
   app.useStaticAssets(join(ROOT, 'public'), { prefix: '/static/', maxAge: '1h' });
   app.useStaticAssets(join(ROOT, 'node_modules/bootstrap/dist'), {
     prefix: '/vendor/bootstrap/',
@@ -49,4 +55,18 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
   app.set('view options', { layout: 'layouts/main' });
   await promisify(hbs.registerPartials.bind(hbs))(join(ROOT, 'views/partials'));
   registerViewHelpers(hbs, app.get(I18nService));
+
+  const openApi = new DocumentBuilder()
+    .setTitle('Microblog admin API')
+    .setDescription(
+      'Moderation and notifications. Get a token from POST /api/auth/token and send it as ' +
+        '`Authorization: Bearer <token>`; /api/admin routes need an admin. Errors are ' +
+        '{statusCode, message, error}.',
+    )
+    .setVersion('1.0')
+    .addBearerAuth()
+    .build();
+  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openApi), {
+    jsonDocumentUrl: 'api/docs-json',
+  });
 }

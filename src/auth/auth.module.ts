@@ -6,7 +6,8 @@ import { AllConfigType } from '../config/config.type';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
-import { JwtStrategy } from './jwt.strategy';
+import { ApiAuthController } from './api-auth.controller';
+import { JwtBearerStrategy, JwtStrategy } from './jwt.strategy';
 
 @Module({
   imports: [
@@ -21,8 +22,8 @@ import { JwtStrategy } from './jwt.strategy';
       }),
     }),
   ],
-  controllers: [AuthController],
-  providers: [AuthService, JwtStrategy],
+  controllers: [AuthController, ApiAuthController],
+  providers: [AuthService, JwtStrategy, JwtBearerStrategy],
   exports: [AuthService],
 })
 export class AuthModule {}

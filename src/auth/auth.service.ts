@@ -67,7 +67,8 @@ export class AuthService {
       await verifyPassword(await this.dummyHash, password);
       return null;
     }
-    return (await verifyPassword(user.passwordHash, password)) ? user : null;
+    const valid = await verifyPassword(user.passwordHash, password);
+    return valid && !user.disabled ? user : null;
   }
 
   async issueToken(user: User, remember: boolean): Promise<IssuedToken> {

@@ -11,9 +11,28 @@ export interface JwtPayload {
   sub: number;
 }
 
+/** HS256 only: tokens signed otherwise (including alg "none") are refused. */
+function verifyOptions(config: ConfigService<AllConfigType, true>) {
+  return {
+    secretOrKey: config.getOrThrow('auth.jwtSecret', { infer: true }),
+    algorithms: ['HS256' as const],
+    ignoreExpiration: false,
+  };
+}
+
+/** The user a valid token names, unless they are gone or disabled. */
+async function userFor(users: UsersService, payload: JwtPayload): Promise<User | false> {
+  const user = typeof payload.sub === 'number' ? await users.findById(payload.sub) : null;
+  if (!user || user.disabled) {
+    return false;
+  }
+  await users.touchLastSeen(user);
+  return user;
+}
+
 /**
- * Reads the JWT from the httpOnly cookie (browser pages; EventSource can't send headers) or
- * from `Authorization: Bearer` (API clients), and loads the user it names.
+ * Browser pages: reads the JWT from the httpOnly cookie (EventSource can't send headers) or
+ * from `Authorization: Bearer`, and loads the user it names.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
@@ -26,18 +45,29 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
         authCookieOf,
         ExtractJwt.fromAuthHeaderAsBearerToken(),
       ]),
-      secretOrKey: config.getOrThrow('auth.jwtSecret', { infer: true }),
-      algorithms: ['HS256'],
-      ignoreExpiration: false,
+      ...verifyOptions(config),
     });
   }
 
-  async validate(payload: JwtPayload): Promise<User | false> {
-    const user = typeof payload.sub === 'number' ? await this.users.findById(payload.sub) : null;
-    if (!user) {
-      return false;
-    }
-    await this.users.touchLastSeen(user);
-    return user;
+  validate(payload: JwtPayload): Promise<User | false> {
+    return userFor(this.users, payload);
+  }
+}
+
+/**
+ * The JSON API: `Authorization: Bearer` only. The cookie is ignored, so a page on another
+ * site can't make a logged-in browser call the API (no CSRF through the API).
+ */
+@Injectable()
+export class JwtBearerStrategy extends PassportStrategy(Strategy, 'jwt-bearer') {
+  constructor(
+    config: ConfigService<AllConfigType, true>,
+    private readonly users: UsersService,
+  ) {
+    super({ jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), ...verifyOptions(config) });
+  }
+
+  validate(payload: JwtPayload): Promise<User | false> {
+    return userFor(this.users, payload);
   }
 }

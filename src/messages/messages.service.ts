@@ -70,6 +70,61 @@ export class MessagesService {
     });
   }
 
+  /**
+   * Deletes a message (moderation). If it was unread, the recipient's count is recomputed and
+   * pushed, in the same transaction, under the same row lock as a send.
+   */
+  remove(id: number): Promise<void> {
+    return this.transactions.run(async (tx) => {
+      const repository = tx.manager.getRepository(Message);
+      const message = await repository.findOneBy({ id });
+      if (!message) {
+        throw new NotFoundException('errors.message_not_found');
+      }
+      const recipient = await this.users.lockForUpdate(tx.manager, message.recipientId);
+      await repository.delete({ id });
+      const unread = await this.countUnread(tx.manager, recipient);
+      await this.notifications.add(tx, recipient.id, 'unread_message_count', unread);
+    });
+  }
+
+  /** Messages matching the filter, newest first (admin). */
+  list(filter: { senderId?: number; recipientId?: number }, page: PageRequest) {
+    return this.messages.findAndCount({
+      where: {
+        ...(filter.senderId ? { senderId: filter.senderId } : {}),
+        ...(filter.recipientId ? { recipientId: filter.recipientId } : {}),
+      },
+      relations: { sender: true, recipient: true },
+      order: { timestamp: 'DESC', id: 'DESC' },
+      skip: page.offset,
+      take: page.perPage,
+    });
+  }
+
+  count(): Promise<number> {
+    return this.messages.count();
+  }
+
+  /** Unread counts of several users in one grouped query. */
+  async unreadCounts(users: User[]): Promise<Map<number, number>> {
+    const counts = new Map(users.map((u) => [u.id, 0]));
+    if (users.length === 0) {
+      return counts;
+    }
+    const rows = await this.messages
+      .createQueryBuilder('m')
+      .innerJoin(User, 'u', 'u.id = m.recipient_id')
+      .select('m.recipient_id', 'userId')
+      .addSelect('COUNT(*)', 'unread')
+      .where('m.recipient_id IN (:...ids)', { ids: users.map((u) => u.id) })
+      .andWhere('(u.last_message_read_time IS NULL OR m.timestamp > u.last_message_read_time)')
+      .groupBy('m.recipient_id')
+      .getRawMany<{ userId: number | string; unread: number | string }>();
+    rows.forEach((row) => counts.set(Number(row.userId), Number(row.unread)));
+    return counts;
+  }
+
   unreadCount(user: User): Promise<number> {
     return this.countUnread(this.messages.manager, user);
   }

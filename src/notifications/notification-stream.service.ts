@@ -25,6 +25,8 @@ export class NotificationStreamService {
   private readonly logger = new Logger(NotificationStreamService.name);
   private readonly settings: { heartbeatMs: number; retryMs: number; stallTimeoutMs: number };
   private openStreams = 0;
+  /** Ends a user's streams in this process (their account was disabled). */
+  private readonly enders = new Map<number, Set<() => void>>();
 
   constructor(
     private readonly bus: NotificationBus,
@@ -39,6 +41,11 @@ export class NotificationStreamService {
     };
   }
 
+  /** Closes the user's open streams; EventSource reconnects and is refused if logged out. */
+  closeStreamsOf(userId: number): void {
+    this.enders.get(userId)?.forEach((end) => end());
+  }
+
   /** Streams open in this process. */
   get openCount(): number {
     return this.openStreams;
@@ -47,6 +54,9 @@ export class NotificationStreamService {
   open(userId: number, lastEventId: number | null, res: Response): Observable<MessageEvent> {
     return new Observable<MessageEvent>((subscriber) => {
       this.openStreams++;
+      const end = () => subscriber.complete();
+      const userEnders = this.enders.get(userId) ?? new Set<() => void>();
+      this.enders.set(userId, userEnders.add(end));
       const toMessage = (event: StreamEvent): MessageEvent => ({
         id: String(event.id),
         data: event.json,
@@ -113,6 +123,10 @@ export class NotificationStreamService {
 
       return () => {
         this.openStreams--;
+        userEnders.delete(end);
+        if (userEnders.size === 0 && this.enders.get(userId) === userEnders) {
+          this.enders.delete(userId);
+        }
         unsubscribe();
         clearInterval(heartbeat);
         clearTimeout(stallTimer);

@@ -2,9 +2,11 @@
 export interface NotificationPayloads {
   /** The recipient's number of unread private messages. */
   unread_message_count: number;
+  /** Anything else an admin sends through the API, e.g. "announcement" ({message}). */
+  [adminNotification: string]: unknown;
 }
 
-export type NotificationName = keyof NotificationPayloads;
+export type NotificationName = Extract<keyof NotificationPayloads, string>;
 
 /** What /notifications returns and the event stream sends, per notification. */
 export interface NotificationDto {

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { MoreThan, Repository } from 'typeorm';
 import { NotificationBus, StreamEvent } from './bus/notification-bus';
-import { Tx } from '../database/transaction.service';
+import { PageRequest } from '../common/pagination';
+import { TransactionService, Tx } from '../database/transaction.service';
+import { UsersService } from '../users/users.service';
 import { Notification } from './notification.entity';
 import { NotificationDto, NotificationName, NotificationPayloads } from './notification-types';
 
@@ -19,6 +21,8 @@ export class NotificationsService {
   constructor(
     @InjectRepository(Notification) private readonly notifications: Repository<Notification>,
     private readonly bus: NotificationBus,
+    private readonly users: UsersService,
+    private readonly transactions: TransactionService,
   ) {}
 
   /**
@@ -33,11 +37,11 @@ export class NotificationsService {
     data: NotificationPayloads[N],
   ): Promise<Notification> {
     const repository = tx.manager.getRepository(Notification);
-    await repository.delete({ userId, name });
+    await repository.delete({ userId, name: name as string });
     const row = await repository.save(
       repository.create({
         userId,
-        name,
+        name: name as string,
         payloadJson: JSON.stringify(data),
         timestamp: Date.now() / 1000,
       }),
@@ -56,6 +60,46 @@ export class NotificationsService {
       order: { id: 'ASC' },
     });
     return rows.map(toStreamEvent);
+  }
+
+  /** Notifications matching the filter, newest first (admin). */
+  list(filter: { userId?: number; name?: string }, page: PageRequest) {
+    return this.notifications.findAndCount({
+      where: {
+        ...(filter.userId ? { userId: filter.userId } : {}),
+        ...(filter.name ? { name: filter.name } : {}),
+      },
+      order: { id: 'DESC' },
+      skip: page.offset,
+      take: page.perPage,
+    });
+  }
+
+  count(): Promise<number> {
+    return this.notifications.count();
+  }
+
+  /**
+   * Stores a notification for every user, a batch of users per transaction, yielding to the
+   * event loop between batches so a large user base doesn't stall the process.
+   */
+  async addForAll(name: string, data: unknown, batchSize = 500): Promise<number> {
+    let afterId = 0;
+    let total = 0;
+    for (;;) {
+      const ids = await this.users.idsAfter(afterId, batchSize);
+      if (ids.length === 0) {
+        return total;
+      }
+      await this.transactions.run(async (tx) => {
+        for (const id of ids) {
+          await this.add(tx, id, name, data);
+        }
+      });
+      total += ids.length;
+      afterId = ids[ids.length - 1];
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   /** The user's notifications newer than `since` (unix seconds), oldest first. */

@@ -30,6 +30,10 @@ export class User {
   @Column({ type: 'varchar', length: 16, default: Role.User })
   role!: Role;
 
+  /** Set by an admin: the user can't log in, their tokens stop working, their streams close. */
+  @Column({ type: 'boolean', default: false })
+  disabled!: boolean;
+
   @Column({ name: 'created_at', ...TIMESTAMP_COLUMN })
   createdAt!: Date;
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { Brackets, EntityManager, MoreThan, Repository } from 'typeorm';
 import { PageRequest } from '../common/pagination';
 import { Role, User } from './user.entity';
 
@@ -47,6 +47,7 @@ export class UsersService {
         ...data,
         email: data.email.toLowerCase(),
         role: data.role ?? Role.User,
+        disabled: false,
         aboutMe: null,
         createdAt: now,
         lastSeen: now,
@@ -89,6 +90,45 @@ export class UsersService {
   async setLastMessageReadTime(manager: EntityManager, user: User, at: Date): Promise<void> {
     await manager.getRepository(User).update(user.id, { lastMessageReadTime: at });
     user.lastMessageReadTime = at;
+  }
+
+  /** Admin search: `q` matches part of the username or email. */
+  search(q: string | undefined, page: PageRequest): Promise<[User[], number]> {
+    const query = this.users.createQueryBuilder('u').orderBy('u.id', 'ASC');
+    if (q) {
+      const pattern = `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      query.where(
+        new Brackets((w) =>
+          w
+            .where("LOWER(u.username) LIKE :pattern ESCAPE '\\'", { pattern })
+            .orWhere("u.email LIKE :pattern ESCAPE '\\'", { pattern }),
+        ),
+      );
+    }
+    return query.skip(page.offset).take(page.perPage).getManyAndCount();
+  }
+
+  async update(
+    user: User,
+    changes: Partial<Pick<User, 'role' | 'disabled' | 'aboutMe'>>,
+  ): Promise<User> {
+    await this.users.update(user.id, changes);
+    return Object.assign(user, changes);
+  }
+
+  count(): Promise<number> {
+    return this.users.count();
+  }
+
+  /** Ids in ascending order after `afterId`, `limit` at a time: for work over every user. */
+  async idsAfter(afterId: number, limit: number): Promise<number[]> {
+    const rows = await this.users.find({
+      select: { id: true },
+      where: { id: MoreThan(afterId) },
+      order: { id: 'ASC' },
+      take: limit,
+    });
+    return rows.map((row) => row.id);
   }
 
   list(page: PageRequest): Promise<[User[], number]> {

@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { MessagesModule } from '../messages/messages.module';
+import { NotificationsModule } from '../notifications/notifications.module';
+import { UsersModule } from '../users/users.module';
+import { AdminMessagesController } from './admin-messages.controller';
+import { AdminNotificationsController } from './admin-notifications.controller';
+import { AdminStatsController } from './admin-stats.controller';
+import { AdminUsersController } from './admin-users.controller';
+
+@Module({
+  imports: [UsersModule, MessagesModule, NotificationsModule],
+  controllers: [
+    AdminUsersController,
+    AdminMessagesController,
+    AdminNotificationsController,
+    AdminStatsController,
+  ],
+})
+export class AdminModule {}

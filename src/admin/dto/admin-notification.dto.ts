@@ -1,0 +1,92 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsDefined,
+  IsInt,
+  IsNotIn,
+  IsOptional,
+  IsString,
+  Matches,
+  Min,
+  Validate,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+} from 'class-validator';
+import { PageQueryDto } from '../../common/api/page-query.dto';
+import { Notification } from '../../notifications/notification.entity';
+
+export class AdminNotificationDto {
+  @ApiProperty() id!: number;
+  @ApiProperty() user_id!: number;
+  @ApiProperty() name!: string;
+  @ApiProperty({ description: 'The JSON payload' }) data!: unknown;
+  @ApiProperty({ description: 'Unix seconds' }) timestamp!: number;
+}
+
+export function mapAdminNotification(row: Notification): AdminNotificationDto {
+  return {
+    id: row.id,
+    user_id: row.userId,
+    name: row.name,
+    data: row.payload,
+    timestamp: row.timestamp,
+  };
+}
+
+export class NotificationQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'User id' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  user?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  name?: string;
+}
+
+@ValidatorConstraint({ name: 'userTarget' })
+class UserTarget implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return value === 'all' || (Number.isInteger(value) && (value as number) > 0);
+  }
+
+  defaultMessage(): string {
+    return 'user must be a user id or "all"';
+  }
+}
+
+/** Names the server manages itself can't be sent by hand. */
+export const RESERVED_NOTIFICATIONS = ['unread_message_count'];
+
+export class SendNotificationDto {
+  @ApiProperty({
+    oneOf: [
+      { type: 'integer', minimum: 1 },
+      { type: 'string', enum: ['all'] },
+    ],
+  })
+  @Validate(UserTarget)
+  user!: number | 'all';
+
+  @ApiProperty({ example: 'announcement', pattern: '^[a-z][a-z0-9_]{0,127}$' })
+  @IsString()
+  @Matches(/^[a-z][a-z0-9_]{0,127}$/, {
+    message: 'name must be lowercase letters, digits and underscores (at most 128)',
+  })
+  @IsNotIn(RESERVED_NOTIFICATIONS, { message: 'name is managed by the server' })
+  name!: string;
+
+  @ApiProperty({
+    description: 'Any JSON value; "announcement" shows data.message as a banner',
+    example: { message: 'Maintenance tonight at 22:00 UTC' },
+  })
+  @IsDefined()
+  data!: unknown;
+}
+
+export class SendNotificationResultDto {
+  @ApiProperty({ description: 'Users the notification was stored for' }) users!: number;
+}

@@ -1,0 +1,40 @@
+import { Body, Controller, HttpCode, Post, UnauthorizedException } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { ErrorDto } from '../common/api/error.dto';
+import { SkipCsrf } from '../common/csrf/csrf.guard';
+import { RateLimit } from '../common/http/rate-limit';
+import { AuthService } from './auth.service';
+import { Public } from './decorators';
+import { TokenRequestDto, TokenResponseDto } from './dto/token.dto';
+
+@ApiTags('auth')
+@Controller('api/auth')
+@Public()
+@SkipCsrf()
+export class ApiAuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Post('token')
+  @HttpCode(200)
+  @RateLimit('login')
+  @ApiOperation({ summary: 'Exchange a username and password for a bearer token' })
+  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiBadRequestResponse({ type: ErrorDto, description: 'Malformed body or unknown fields' })
+  @ApiUnauthorizedResponse({ type: ErrorDto, description: 'Wrong username or password' })
+  @ApiTooManyRequestsResponse({ type: ErrorDto, description: 'Too many attempts (Retry-After)' })
+  async token(@Body() body: TokenRequestDto): Promise<TokenResponseDto> {
+    const user = await this.auth.authenticate(body.username, body.password);
+    if (!user) {
+      throw new UnauthorizedException('auth.invalid_credentials');
+    }
+    const issued = await this.auth.issueToken(user, false);
+    return { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresInSeconds };
+  }
+}
