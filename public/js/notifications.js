@@ -29,11 +29,46 @@
   }
   window.set_message_count = set_message_count;
 
+  /* An admin's announcement: a dismissible banner above the page, until dismissed. */
+  var DISMISSED_KEY = 'microblog-announcement-dismissed';
+
+  function showAnnouncement(data, n) {
+    var existing = document.getElementById('announcement');
+    if (existing) {
+      existing.remove();
+    }
+    var message = data && typeof data === 'object' ? data.message : data;
+    if (!message || String(n.timestamp) === localStorage.getItem(DISMISSED_KEY)) {
+      return;
+    }
+    var banner = document.createElement('div');
+    banner.id = 'announcement';
+    banner.className = 'alert alert-info alert-dismissible fade show';
+    banner.setAttribute('role', 'status');
+    var text = document.createElement('span');
+    text.textContent = String(message);
+    var close = document.createElement('button');
+    close.type = 'button';
+    close.className = 'btn-close';
+    close.setAttribute('aria-label', document.documentElement.dataset.closeLabel || 'Close');
+    close.addEventListener('click', function () {
+      localStorage.setItem(DISMISSED_KEY, String(n.timestamp));
+      banner.remove();
+    });
+    banner.appendChild(text);
+    banner.appendChild(close);
+    var main = document.querySelector('main');
+    if (main) {
+      main.insertBefore(banner, main.firstChild);
+    }
+  }
+
   /* What to do with each kind of notification; new kinds plug in here. */
   var handlers = {
     unread_message_count: function (count) {
       set_message_count(count);
     },
+    announcement: showAnnouncement,
   };
   /* For pages and tests: `role` is "leader" (holds the stream) or "follower"; `live` is true
      while this tab receives notifications live (its own stream, or a leader's relay). */
@@ -68,7 +103,7 @@
     applied[n.name] = { id: n.id || (last && last.id) || 0, timestamp: n.timestamp, n: n };
     var handler = handlers[n.name];
     if (handler) {
-      handler(n.data);
+      handler(n.data, n);
     }
   }
 

@@ -35,6 +35,10 @@ export class ApiAuthController {
       throw new UnauthorizedException('auth.invalid_credentials');
     }
     const issued = await this.auth.issueToken(user, false);
-    return { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresInSeconds };
+    return {
+      access_token: issued.token,
+      token_type: 'Bearer',
+      expires_in: issued.expiresInSeconds,
+    };
   }
 }

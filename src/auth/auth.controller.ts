@@ -1,3 +1,4 @@
+import { ApiExcludeController } from '@nestjs/swagger';
 import { Body, Controller, Get, HttpCode, Post, Query, Render, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { RateLimit } from '../common/http/rate-limit';
@@ -13,6 +14,8 @@ import { RegisterDto } from './dto/register.dto';
 
 @Controller('auth')
 @Public()
+// Browser pages and feeds, not part of the documented JSON API.
+@ApiExcludeController()
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 

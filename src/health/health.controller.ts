@@ -1,8 +1,11 @@
+import { ApiExcludeController } from '@nestjs/swagger';
 import { Controller, Get } from '@nestjs/common';
 import { Public } from '../auth/decorators';
 import { NotificationStreamService } from '../notifications/notification-stream.service';
 
 @Controller('health')
+// Browser pages and feeds, not part of the documented JSON API.
+@ApiExcludeController()
 export class HealthController {
   constructor(private readonly streams: NotificationStreamService) {}
 

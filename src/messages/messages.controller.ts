@@ -1,3 +1,4 @@
+import { ApiExcludeController } from '@nestjs/swagger';
 import { Body, Controller, Get, Param, Post, Query, Render, Req, Res } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Request, Response } from 'express';
@@ -13,6 +14,8 @@ import { MESSAGE_MAX } from './message.entity';
 import { MessagesService } from './messages.service';
 
 @Controller()
+// Browser pages and feeds, not part of the documented JSON API.
+@ApiExcludeController()
 export class MessagesController {
   constructor(
     private readonly messages: MessagesService,

@@ -1,3 +1,4 @@
+import { ApiExcludeController } from '@nestjs/swagger';
 import { Controller, Headers, MessageEvent, Query, Req, Sse } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { Observable } from 'rxjs';
@@ -6,6 +7,8 @@ import { User } from '../users/user.entity';
 import { NotificationStreamService, parseLastEventId } from './notification-stream.service';
 
 @Controller('notifications')
+// Browser pages and feeds, not part of the documented JSON API.
+@ApiExcludeController()
 export class NotificationStreamController {
   constructor(private readonly streams: NotificationStreamService) {}
 

@@ -1,3 +1,4 @@
+import { ApiExcludeController } from '@nestjs/swagger';
 import { Controller, Get, Query } from '@nestjs/common';
 import { CurrentUser } from '../auth/decorators';
 import { User } from '../users/user.entity';
@@ -11,6 +12,8 @@ export function parseSince(raw: unknown): number {
 }
 
 @Controller('notifications')
+// Browser pages and feeds, not part of the documented JSON API.
+@ApiExcludeController()
 export class NotificationsController {
   constructor(private readonly notifications: NotificationsService) {}
 

@@ -41,7 +41,7 @@ export class NotificationsService {
     const row = await repository.save(
       repository.create({
         userId,
-        name: name as string,
+        name,
         payloadJson: JSON.stringify(data),
         timestamp: Date.now() / 1000,
       }),

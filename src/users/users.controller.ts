@@ -1,3 +1,4 @@
+import { ApiExcludeController } from '@nestjs/swagger';
 import {
   Body,
   Controller,
@@ -23,6 +24,8 @@ import { User } from './user.entity';
 import { UsersService } from './users.service';
 
 @Controller()
+// Browser pages and feeds, not part of the documented JSON API.
+@ApiExcludeController()
 export class UsersController {
   constructor(
     private readonly users: UsersService,

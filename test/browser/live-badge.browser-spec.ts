@@ -1,5 +1,7 @@
 import { Browser, BrowserContext, Page } from 'playwright-core';
-import { User } from '../../src/users/user.entity';
+import request from 'supertest';
+import { AuthService } from '../../src/auth/auth.service';
+import { Role, User } from '../../src/users/user.entity';
 import { createUser } from '../factories/user.factory';
 import { clearDatabase } from '../utils/clear-database';
 import { createTestApp, TestApp } from '../utils/test-app';
@@ -162,5 +164,26 @@ describe('Live unread badge in a real browser', () => {
     });
     await follower.waitForTimeout(300);
     expect(await visibleBadge(follower)).toBe('2');
+  });
+
+  it('should show an admin announcement as a dismissible banner at once', async () => {
+    const page = await openBobPage();
+    const admin = await createUser(t.app, 'root', { role: Role.Admin });
+    const { token } = await t.app.get(AuthService).issueToken(admin, false);
+    const res = await request(t.app.getHttpServer())
+      .post('/api/admin/notifications')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ user: 'all', name: 'announcement', data: { message: 'Maintenance <b>tonight</b>' } });
+    expect(res.status).toBe(201);
+    await page.waitForSelector('#announcement', { timeout: 2000 });
+    expect(await page.textContent('#announcement span')).toBe('Maintenance <b>tonight</b>');
+    await page.click('#announcement .btn-close');
+    expect(await page.$('#announcement')).toBeNull();
+    await page.reload();
+    await page.waitForFunction(
+      () => (window as { microblogNotifications?: { live: boolean } }).microblogNotifications?.live,
+    );
+    await page.waitForTimeout(300);
+    expect(await page.$('#announcement')).toBeNull();
   });
 });

@@ -39,7 +39,12 @@ export function toPageRequest(query: PageQueryDto): PageRequest {
 }
 
 /** {items, meta, links}: links repeat the request's own query with another page. */
-export function paginate<T>(req: Request, page: PageRequest, items: T[], total: number): Paginated<T> {
+export function paginate<T>(
+  req: Request,
+  page: PageRequest,
+  items: T[],
+  total: number,
+): Paginated<T> {
   const totalPages = Math.ceil(total / page.perPage);
   const link = (n: number) => {
     const url = new URL(req.originalUrl, 'http://api.invalid');

@@ -8,12 +8,24 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { I18nService } from 'nestjs-i18n';
+import { STATUS_CODES } from 'node:http';
 import { wantsJson } from './wants-json';
 
 interface ErrorBody {
   statusCode: number;
   message: string | string[];
   error: string;
+}
+
+/** The 4xx status of an http-errors error (what body-parser throws), or null. */
+function httpErrorStatus(exception: unknown): number | null {
+  if (exception instanceof HttpException || !(exception instanceof Error)) {
+    return null;
+  }
+  const { status, expose } = exception as Error & { status?: unknown; expose?: unknown };
+  return typeof status === 'number' && status >= 400 && status < 500 && expose === true
+    ? status
+    : null;
 }
 
 const KNOWN_PAGES = new Set([400, 401, 403, 404, 413, 429]);
@@ -57,6 +69,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 
   private toBody(exception: unknown, lang: string): ErrorBody {
+    const clientError = httpErrorStatus(exception);
+    if (clientError) {
+      // Raised before routing by Express middleware (body-parser: 413, malformed JSON: 400).
+      const error = STATUS_CODES[clientError] ?? 'Error';
+      return { statusCode: clientError, message: (exception as Error).message, error };
+    }
     if (!(exception instanceof HttpException)) {
       this.logger.error(exception instanceof Error ? exception.stack : String(exception));
       return {
