@@ -182,6 +182,8 @@ describe('Admin API (e2e)', () => {
       const foundItems = found.body.items as { username: string }[];
       expect(foundItems.map((u) => u.username)).toEqual(['bob']);
       expect(found.body.items[0].unread_count).toBe(2);
+      const wildcard = await asAdmin(http().get('/api/admin/users?q=%25'));
+      expect(wildcard.body.items).toEqual([]);
       const capped = await asAdmin(http().get('/api/admin/users?per_page=500'));
       expect(capped.body.meta.per_page).toBe(100);
     });

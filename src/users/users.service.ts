@@ -96,12 +96,13 @@ export class UsersService {
   search(q: string | undefined, page: PageRequest): Promise<[User[], number]> {
     const query = this.users.createQueryBuilder('u').orderBy('u.id', 'ASC');
     if (q) {
-      const pattern = `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      // "!" escapes LIKE wildcards: a backslash means different things on SQLite and MySQL.
+      const pattern = `%${q.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
       query.where(
         new Brackets((w) =>
           w
-            .where("LOWER(u.username) LIKE :pattern ESCAPE '\\'", { pattern })
-            .orWhere("u.email LIKE :pattern ESCAPE '\\'", { pattern }),
+            .where("LOWER(u.username) LIKE :pattern ESCAPE '!'", { pattern })
+            .orWhere("u.email LIKE :pattern ESCAPE '!'", { pattern }),
         ),
       );
     }
