@@ -43,9 +43,16 @@ module.exports = async () => {
   const mysqlUrl = process.env.TEST_MYSQL_URL || 'mysql://root@127.0.0.1:3306';
   if (process.env.CI === 'true' || (await mysqlAnswers(mysqlUrl))) {
     projects.push(e2e('e2e-mysql', 'mysql'));
+    projects.push({
+      ...common,
+      displayName: 'scale-out',
+      testMatch: ['<rootDir>/test/scaleout/**/*.scaleout-spec.ts'],
+      setupFiles: ['<rootDir>/test/setup/mysql.ts'],
+      globalSetup: '<rootDir>/test/setup/build.js',
+    });
   } else {
     console.warn(
-      `\n!!! SKIPPING the e2e suite on MySQL: nothing answers at ${mysqlUrl}.\n` +
+      `\n!!! SKIPPING the e2e and scale-out suites on MySQL: nothing answers at ${mysqlUrl}.\n` +
         '!!! Start MariaDB or set TEST_MYSQL_URL (with CI=true this is a failure, not a skip).\n',
     );
   }

@@ -34,7 +34,8 @@ const ONE_MINUTE_MS = 60_000;
       inject: [ConfigService],
       useFactory: async (config: ConfigService<AllConfigType, true>) => ({
         ...(await resolveDataSourceOptions(config.getOrThrow('database.url', { infer: true }))),
-        migrationsRun: true,
+        // Off where a deployment runs migrations once before starting several processes.
+        migrationsRun: process.env.DB_MIGRATIONS_RUN !== 'false',
         retryAttempts: 2,
         retryDelay: 1000,
       }),

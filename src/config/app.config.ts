@@ -1,5 +1,5 @@
 import { registerAs } from '@nestjs/config';
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { validateConfig } from './validate-config';
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
@@ -32,6 +32,10 @@ class AppEnv {
   SEND_RATE_LIMIT?: number;
 
   @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must look like redis://host:6379' })
+  REDIS_URL?: string;
+
+  @IsOptional()
   @IsInt()
   @Min(50)
   SSE_HEARTBEAT_MS?: number;
@@ -56,6 +60,8 @@ export interface AppConfig {
   loginRateLimit: number;
   /** Messages a client address may send per minute. */
   sendRateLimit: number;
+  /** Redis for fan-out across processes; unset: in-process delivery only. */
+  redisUrl: string | null;
   /** Comment lines on idle event streams, so proxies keep the connection. */
   sseHeartbeatMs: number;
   /** Reconnection delay suggested to EventSource clients. */
@@ -73,6 +79,7 @@ export default registerAs('app', (): AppConfig => {
     postsPerPage: env.POSTS_PER_PAGE ?? 25,
     loginRateLimit: env.LOGIN_RATE_LIMIT ?? 10,
     sendRateLimit: env.SEND_RATE_LIMIT ?? 30,
+    redisUrl: env.REDIS_URL || null,
     sseHeartbeatMs: env.SSE_HEARTBEAT_MS ?? 20_000,
     sseRetryMs: env.SSE_RETRY_MS ?? 3_000,
     sseStallTimeoutMs: env.SSE_STALL_TIMEOUT_MS ?? 60_000,

@@ -3,7 +3,13 @@ import { ConfigService } from '@nestjs/config';
 import type { Response } from 'express';
 import { Observable } from 'rxjs';
 import { AllConfigType } from '../config/config.type';
-import { NotificationBus, StreamEvent } from './bus/notification-bus';
+import {
+  CLOSE_STREAMS,
+  controlEvent,
+  NotificationBus,
+  RESYNC,
+  StreamEvent,
+} from './bus/notification-bus';
 import { NotificationsService } from './notifications.service';
 
 /** Last-Event-ID as sent by EventSource (header) or by our script (query): a notification id. */
@@ -25,8 +31,6 @@ export class NotificationStreamService {
   private readonly logger = new Logger(NotificationStreamService.name);
   private readonly settings: { heartbeatMs: number; retryMs: number; stallTimeoutMs: number };
   private openStreams = 0;
-  /** Ends a user's streams in this process (their account was disabled). */
-  private readonly enders = new Map<number, Set<() => void>>();
 
   constructor(
     private readonly bus: NotificationBus,
@@ -41,9 +45,12 @@ export class NotificationStreamService {
     };
   }
 
-  /** Closes the user's open streams; EventSource reconnects and is refused if logged out. */
+  /**
+   * Closes the user's open streams in every process; EventSource reconnects and is refused
+   * once the user is logged out.
+   */
   closeStreamsOf(userId: number): void {
-    this.enders.get(userId)?.forEach((end) => end());
+    this.bus.publish(userId, controlEvent(CLOSE_STREAMS));
   }
 
   /** Streams open in this process. */
@@ -54,13 +61,11 @@ export class NotificationStreamService {
   open(userId: number, lastEventId: number | null, res: Response): Observable<MessageEvent> {
     return new Observable<MessageEvent>((subscriber) => {
       this.openStreams++;
-      const end = () => subscriber.complete();
-      const userEnders = this.enders.get(userId) ?? new Set<() => void>();
-      this.enders.set(userId, userEnders.add(end));
-      const toMessage = (event: StreamEvent): MessageEvent => ({
-        id: String(event.id),
-        data: event.json,
-      });
+      let lastSentId = lastEventId ?? 0;
+      const toMessage = (event: StreamEvent): MessageEvent => {
+        lastSentId = Math.max(lastSentId, event.id);
+        return { id: String(event.id), data: event.json };
+      };
 
       // Events that wait while the client is not reading, newest per name: a client that
       // does not read holds at most one event per kind of notification.
@@ -92,8 +97,17 @@ export class NotificationStreamService {
       // what arrives meanwhile waits, and what the backlog already had is skipped.
       let early: StreamEvent[] | null = [];
       const inBacklog = new Set<number>();
+      const catchUp = () =>
+        this.notifications.backlog(userId, lastSentId).then(
+          (missed) => missed.forEach(send),
+          (error: unknown) => subscriber.error(error),
+        );
       const unsubscribe = this.bus.subscribe(userId, (event) => {
-        if (early) {
+        if (event.name === CLOSE_STREAMS) {
+          subscriber.complete();
+        } else if (event.name === RESYNC) {
+          void catchUp();
+        } else if (early) {
           early.push(event);
         } else if (!inBacklog.has(event.id)) {
           send(event);
@@ -123,10 +137,6 @@ export class NotificationStreamService {
 
       return () => {
         this.openStreams--;
-        userEnders.delete(end);
-        if (userEnders.size === 0 && this.enders.get(userId) === userEnders) {
-          this.enders.delete(userId);
-        }
         unsubscribe();
         clearInterval(heartbeat);
         clearTimeout(stallTimer);

@@ -1,7 +1,10 @@
 import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AllConfigType } from '../config/config.type';
 import { InProcessNotificationBus } from './bus/in-process-notification-bus';
 import { NotificationBus } from './bus/notification-bus';
+import { RedisNotificationBus } from './bus/redis-notification-bus';
 import { UsersModule } from '../users/users.module';
 import { Notification } from './notification.entity';
 import { NotificationStreamController } from './notification-stream.controller';
@@ -16,7 +19,14 @@ import { NotificationsService } from './notifications.service';
   providers: [
     NotificationsService,
     NotificationStreamService,
-    { provide: NotificationBus, useClass: InProcessNotificationBus },
+    {
+      provide: NotificationBus,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AllConfigType, true>) => {
+        const { redisUrl } = config.getOrThrow('app', { infer: true });
+        return redisUrl ? new RedisNotificationBus(redisUrl) : new InProcessNotificationBus();
+      },
+    },
   ],
   exports: [NotificationsService, NotificationStreamService, NotificationBus],
 })

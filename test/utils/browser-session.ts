@@ -18,8 +18,11 @@ export function csrfTokenOf(html: string): string {
 export class BrowserSession {
   readonly agent: TestAgent;
 
-  constructor(app: INestApplication) {
-    this.agent = request.agent(app.getHttpServer() as Parameters<typeof request.agent>[0]);
+  /** Against an app in this process, or a server at a URL (another process). */
+  constructor(app: INestApplication | string) {
+    this.agent = request.agent(
+      (typeof app === 'string' ? app : app.getHttpServer()) as Parameters<typeof request.agent>[0],
+    );
   }
 
   get(path: string) {
@@ -42,5 +45,15 @@ export class BrowserSession {
       throw new Error(`login of ${username} failed with ${res.status}`);
     }
     return res;
+  }
+
+  /** The auth cookie of the last login, as a Cookie header value. */
+  static authCookieOf(loginResponse: { headers: Record<string, unknown> }): string {
+    const cookies = loginResponse.headers['set-cookie'] as string[] | undefined;
+    const auth = cookies?.find((c) => c.startsWith('mb_token='));
+    if (!auth) {
+      throw new Error('the login set no auth cookie');
+    }
+    return auth.split(';')[0];
   }
 }

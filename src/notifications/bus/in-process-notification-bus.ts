@@ -39,4 +39,9 @@ export class InProcessNotificationBus extends NotificationBus {
   get subscriptionCount(): number {
     return this.count;
   }
+
+  /** Hands an event to every subscription in this process. */
+  protected deliverToAll(event: StreamEvent): void {
+    this.listeners.forEach((forUser) => forUser.forEach((listener) => listener(event)));
+  }
 }

@@ -9,6 +9,15 @@ export interface StreamEvent {
 
 export type StreamListener = (event: StreamEvent) => void;
 
+/** Control event for one user: end their open streams (the account was disabled). */
+export const CLOSE_STREAMS = '__close_streams';
+/** Control event for every stream: fan-out may have lost events, catch up from the database. */
+export const RESYNC = '__resync';
+
+export function controlEvent(name: typeof CLOSE_STREAMS | typeof RESYNC): StreamEvent {
+  return { id: 0, name, json: '' };
+}
+
 /**
  * Carries committed notifications to the streams of their user. The in-process bus serves a
  * single process; a pub/sub implementation (Redis) fans out across processes behind the same

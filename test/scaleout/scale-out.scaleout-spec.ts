@@ -1,0 +1,195 @@
+import { createConnection } from 'mysql2/promise';
+import request from 'supertest';
+import { BrowserSession, csrfTokenOf } from '../utils/browser-session';
+import { createScratchDatabase } from '../utils/mysql';
+import { SseClient } from '../utils/sse-client';
+import { AppProcess, RedisProcess } from './app-process';
+
+/**
+ * Two production app processes on one MariaDB, fanning out through Redis: what a user
+ * connected to one process sees of what happens on the other, and what survives failures.
+ */
+describe('Scale-out: two processes, MariaDB and Redis', () => {
+  let db: { url: string; drop: () => Promise<void> };
+  let redis: RedisProcess;
+  let p1: AppProcess;
+  let p2: AppProcess;
+  const open: SseClient[] = [];
+  const password = 'correct horse battery';
+
+  const env = () => ({
+    NODE_ENV: 'production',
+    DATABASE_URL: db.url,
+    REDIS_URL: redis.url,
+    JWT_SECRET: 'scale-out-secret-that-is-long-enough-0123456789',
+    LOGIN_RATE_LIMIT: '1000',
+    SEND_RATE_LIMIT: '1000',
+    SSE_RETRY_MS: '500',
+  });
+
+  const sql = async <T>(query: string, params: unknown[] = []): Promise<T> => {
+    const connection = await createConnection(db.url);
+    try {
+      const [rows] = await connection.query(query, params);
+      return rows as T;
+    } finally {
+      await connection.end();
+    }
+  };
+
+  /** Registers and logs in through `app`; returns the session and its auth cookie. */
+  const signUp = async (app: AppProcess, username: string) => {
+    const session = new BrowserSession(app.baseUrl);
+    await session.submit('/auth/register', '/auth/register', {
+      username,
+      email: `${username}@example.com`,
+      password,
+      password2: password,
+    });
+    const login = await session.login(username, password);
+    return { session, cookie: BrowserSession.authCookieOf(login) };
+  };
+
+  const stream = async (app: AppProcess, cookie: string, lastEventId?: number) => {
+    const client = await SseClient.connect(app.baseUrl, '/notifications/stream', {
+      Cookie: cookie,
+      ...(lastEventId ? { 'Last-Event-ID': String(lastEventId) } : {}),
+    });
+    open.push(client);
+    await client.waitFor((c) => c.frames.length >= 1);
+    return client;
+  };
+
+  const unreadInDatabase = async (username: string) => {
+    const [row] = await sql<{ n: number }[]>(
+      `SELECT COUNT(*) AS n FROM messages m JOIN users u ON u.id = m.recipient_id
+       WHERE u.username = ? AND (u.last_message_read_time IS NULL OR m.timestamp > u.last_message_read_time)`,
+      [username],
+    );
+    return Number(row.n);
+  };
+
+  const lastCount = (client: SseClient) =>
+    client.events.filter((e) => e.name === 'unread_message_count').at(-1)?.data;
+
+  let alice: { session: BrowserSession; cookie: string };
+  let bob: { session: BrowserSession; cookie: string };
+
+  beforeAll(async () => {
+    db = await createScratchDatabase();
+    redis = await RedisProcess.start();
+    // The first process migrates the fresh database; the second finds it up to date.
+    p1 = await AppProcess.start(env());
+    p2 = await AppProcess.start({ ...env(), DB_MIGRATIONS_RUN: 'false' });
+    alice = await signUp(p1, 'alice');
+    bob = await signUp(p2, 'bob');
+  }, 90_000);
+
+  afterAll(async () => {
+    open.forEach((c) => c.close());
+    await Promise.all([p1?.stop(), p2?.stop()]);
+    await redis?.stop();
+    await db?.drop();
+  });
+
+  afterEach(() => open.splice(0).forEach((c) => c.close()));
+
+  const send = (from: BrowserSession, to: string, message: string) =>
+    from.submit(`/send_message/${to}`, `/send_message/${to}`, { message });
+
+  it("should deliver a message sent through process 1 to B's stream on process 2 within 1 s", async () => {
+    const b = await stream(p2, bob.cookie);
+    const before = (lastCount(b) as number | undefined) ?? 0;
+    const sentAt = Date.now();
+    expect((await send(alice.session, 'bob', 'across processes')).status).toBe(302);
+    await b.waitFor((c) => lastCount(c) === before + 1, 1000);
+    expect(Date.now() - sentAt).toBeLessThan(1000);
+  });
+
+  it('should deliver an announcement to "all" to streams on both processes', async () => {
+    await sql("UPDATE users SET role = 'admin' WHERE username = 'alice'");
+    const token = await request(p1.baseUrl)
+      .post('/api/auth/token')
+      .send({ username: 'alice', password });
+    const streams = [await stream(p1, alice.cookie), await stream(p2, bob.cookie)];
+    const res = await request(p1.baseUrl)
+      .post('/api/admin/notifications')
+      .set('Authorization', `Bearer ${(token.body as { access_token: string }).access_token}`)
+      .send({ user: 'all', name: 'announcement', data: { message: 'hello everyone' } });
+    expect(res.status).toBe(201);
+    for (const client of streams) {
+      await client.waitFor((c) =>
+        c.events.some(
+          (e) =>
+            e.name === 'announcement' &&
+            (e.data as { message: string }).message === 'hello everyone',
+        ),
+      );
+    }
+  });
+
+  it('should keep the true count when 50 sends to B are spread over both processes', async () => {
+    await bob.session.get('/messages'); // count back to 0
+    const senders = [];
+    for (const [i, app] of [p1, p2, p1, p2, p1].entries()) {
+      const sender = await signUp(app, `sender${i}`);
+      const token = csrfTokenOf((await sender.session.get('/send_message/bob')).text);
+      senders.push({ ...sender, token });
+    }
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        senders[i % 5].session.agent
+          .post('/send_message/bob')
+          .type('form')
+          .send({ csrf_token: senders[i % 5].token, message: `parallel ${i}` }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(50).fill(302));
+    expect(await unreadInDatabase('bob')).toBe(50);
+    const notifications = await bob.session.agent
+      .get('/notifications?since=0')
+      .set('Accept', 'application/json');
+    const count = (notifications.body as { name: string; data: unknown }[]).find(
+      (n) => n.name === 'unread_message_count',
+    );
+    expect(count?.data).toBe(50);
+  });
+
+  it('should survive a Redis restart: events flow again and B ends with the true count', async () => {
+    await bob.session.get('/messages');
+    const b = await stream(p2, bob.cookie);
+    await send(alice.session, 'bob', 'before the outage');
+    await b.waitFor((c) => lastCount(c) === 1);
+
+    await redis.stop();
+    await send(alice.session, 'bob', 'during the outage 1');
+    await send(alice.session, 'bob', 'during the outage 2');
+    await redis.restart();
+    // Caught up from the database once process 2 is back on Redis.
+    await b.waitFor((c) => lastCount(c) === 3, 10_000);
+
+    await send(alice.session, 'bob', 'after the outage');
+    await b.waitFor((c) => lastCount(c) === 4, 2000);
+    expect(lastCount(b)).toBe(await unreadInDatabase('bob'));
+    expect(p2.log).toContain('Lost the Redis connection');
+    expect(p2.log).toContain('Redis is back');
+  });
+
+  it('should let B resume on process 1 with Last-Event-ID after process 2 is killed', async () => {
+    await bob.session.get('/messages');
+    const b = await stream(p2, bob.cookie);
+    await send(alice.session, 'bob', 'one');
+    await b.waitFor((c) => lastCount(c) === 1);
+    const lastSeen = Math.max(...b.events.map((e) => e.id));
+
+    await p2.stop('SIGKILL');
+    await send(alice.session, 'bob', 'two');
+    await send(alice.session, 'bob', 'three');
+
+    // The load balancer sends the reconnecting browser to the process still alive.
+    const resumed = await stream(p1, bob.cookie, lastSeen);
+    await resumed.waitFor((c) => lastCount(c) === 3);
+    expect(resumed.events.every((e) => e.id > lastSeen)).toBe(true);
+    expect(await unreadInDatabase('bob')).toBe(3);
+  });
+});
