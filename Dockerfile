@@ -19,4 +19,5 @@ COPY i18n ./i18n
 COPY public ./public
 USER node
 EXPOSE 3000
+# Also in the image: `node dist/migrate.js` (migrations) and `node dist/cli.js create-admin <user>`.
 CMD ["node", "dist/main.js"]

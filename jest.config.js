@@ -37,7 +37,11 @@ async function mysqlAnswers(url) {
 
 module.exports = async () => {
   const projects = [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/*.spec.ts'],
+    },
     e2e('e2e-sqlite', 'sqlite'),
   ];
   const mysqlUrl = process.env.TEST_MYSQL_URL || 'mysql://root@127.0.0.1:3306';

@@ -1,4 +1,6 @@
 import { createConnection } from 'mysql2/promise';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import request from 'supertest';
 import { BrowserSession, csrfTokenOf } from '../utils/browser-session';
 import { createScratchDatabase } from '../utils/mysql';
@@ -78,8 +80,12 @@ describe('Scale-out: two processes, MariaDB and Redis', () => {
   beforeAll(async () => {
     db = await createScratchDatabase();
     redis = await RedisProcess.start();
-    // The first process migrates the fresh database; the second finds it up to date.
-    p1 = await AppProcess.start(env());
+    // As docker-compose.yml does: migrate once, then start the processes without migrating.
+    execFileSync(process.execPath, ['dist/migrate.js'], {
+      cwd: join(__dirname, '..', '..'),
+      env: { ...process.env, DATABASE_URL: db.url },
+    });
+    p1 = await AppProcess.start({ ...env(), DB_MIGRATIONS_RUN: 'false' });
     p2 = await AppProcess.start({ ...env(), DB_MIGRATIONS_RUN: 'false' });
     alice = await signUp(p1, 'alice');
     bob = await signUp(p2, 'bob');
@@ -130,7 +136,7 @@ describe('Scale-out: two processes, MariaDB and Redis', () => {
 
   it('should keep the true count when 50 sends to B are spread over both processes', async () => {
     await bob.session.get('/messages'); // count back to 0
-    const senders = [];
+    const senders: { session: BrowserSession; cookie: string; token: string }[] = [];
     for (const [i, app] of [p1, p2, p1, p2, p1].entries()) {
       const sender = await signUp(app, `sender${i}`);
       const token = csrfTokenOf((await sender.session.get('/send_message/bob')).text);

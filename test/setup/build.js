@@ -2,5 +2,8 @@
 const { execSync } = require('node:child_process');
 
 module.exports = () => {
-  execSync('npx --no-install nest build', { cwd: require('node:path').join(__dirname, '..', '..'), stdio: 'inherit' });
+  execSync('npx --no-install nest build', {
+    cwd: require('node:path').join(__dirname, '..', '..'),
+    stdio: 'inherit',
+  });
 };
