@@ -106,10 +106,7 @@ export class RedisProcess {
 
   private ping(): Promise<boolean> {
     return new Promise((resolve) => {
-      const socket = require('node:net').connect(
-        this.port,
-        '127.0.0.1',
-      ) as import('node:net').Socket;
+      const socket = connect(this.port, '127.0.0.1');
       socket.on('connect', () => socket.write('PING\r\n'));
       socket.on('data', (data: Buffer) => {
         socket.destroy();
