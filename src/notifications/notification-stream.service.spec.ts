@@ -1,7 +1,6 @@
-import { MessageEvent } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EventEmitter } from 'node:events';
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { InProcessNotificationBus } from './bus/in-process-notification-bus';
 import { StreamEvent } from './bus/notification-bus';
 import { NotificationStreamService, parseLastEventId } from './notification-stream.service';
@@ -17,8 +16,26 @@ const event = (id: number, name = 'unread_message_count'): StreamEvent => ({
 class FakeResponse extends EventEmitter {
   writableNeedDrain = false;
   destroyed = false;
+  readonly written: string[] = [];
+  writeHead() {
+    return this;
+  }
+  write(chunk: string | Buffer) {
+    this.written.push(chunk.toString());
+    return true;
+  }
+  end() {
+    this.emit('close');
+  }
   destroy() {
     this.destroyed = true;
+    this.emit('close');
+  }
+  /** Ids of the data frames written so far. */
+  get dataIds(): number[] {
+    return this.written
+      .filter((frame) => frame.includes('\ndata: '))
+      .map((frame) => Number(/^id: (\d+)/.exec(frame)?.[1]));
   }
 }
 
@@ -27,8 +44,6 @@ describe(NotificationStreamService.name, () => {
   let bus: InProcessNotificationBus;
   let resolveBacklog: (events: StreamEvent[]) => void;
   let res: FakeResponse;
-  let received: MessageEvent[];
-  let close: () => void;
 
   beforeEach(() => {
     jest.useFakeTimers();
@@ -41,66 +56,86 @@ describe(NotificationStreamService.name, () => {
     } as unknown as ConfigService;
     sut = new NotificationStreamService(bus, notifications, config as never);
     res = new FakeResponse();
-    received = [];
-    const subscription = sut
-      .open(7, 10, res as unknown as Response)
-      .subscribe((message) => received.push(message));
-    close = () => subscription.unsubscribe();
+    sut.open(7, 10, res as unknown as ServerResponse);
   });
 
   afterEach(() => {
-    close();
+    res.emit('close');
+    sut.onModuleDestroy();
     jest.useRealTimers();
   });
 
-  const dataIds = () => received.filter((m) => m.data !== undefined).map((m) => Number(m.id));
+  const openBacklog = async (events: StreamEvent[] = []) => {
+    resolveBacklog(events);
+    await Promise.resolve();
+  };
 
   it('should send the backlog, then what arrived while it was read, with no duplicate', async () => {
     bus.publish(7, event(12)); // committed after the subscription, also found by the backlog
     bus.publish(7, event(13)); // committed after the backlog read
-    resolveBacklog([event(11), event(12)]);
-    await Promise.resolve();
+    await openBacklog([event(11), event(12)]);
     bus.publish(7, event(14));
-    expect(received[0]).toEqual({ id: '10', retry: 3000 });
-    expect(dataIds()).toEqual([11, 12, 13, 14]);
+    expect(res.written[0]).toBe('id: 10\nretry: 3000\n\n');
+    expect(res.dataIds).toEqual([11, 12, 13, 14]);
   });
 
   it('should keep only the newest event per name for a client that is not reading', async () => {
-    resolveBacklog([]);
-    await Promise.resolve();
+    await openBacklog();
     res.writableNeedDrain = true;
     for (let id = 20; id < 1020; id++) {
       bus.publish(7, event(id));
     }
     bus.publish(7, event(1020, 'announcement'));
-    expect(dataIds()).toEqual([]);
+    expect(res.dataIds).toEqual([]);
     res.writableNeedDrain = false;
     res.emit('drain');
-    expect(dataIds()).toEqual([1019, 1020]);
+    expect(res.dataIds).toEqual([1019, 1020]);
   });
 
   it('should drop a client that reads nothing for the stall timeout', async () => {
-    resolveBacklog([]);
-    await Promise.resolve();
+    await openBacklog();
     res.writableNeedDrain = true;
     bus.publish(7, event(30));
     jest.advanceTimersByTime(59_000);
     expect(res.destroyed).toBe(false);
     jest.advanceTimersByTime(1_000);
     expect(res.destroyed).toBe(true);
+    expect(sut.openCount).toBe(0);
   });
 
-  it('should release its subscription, timers and listeners when closed', async () => {
-    resolveBacklog([]);
-    await Promise.resolve();
+  it('should spread heartbeats over the interval, one comment per stream per interval', async () => {
+    await openBacklog();
+    const others = Array.from({ length: 39 }, (_, i) => {
+      const other = new FakeResponse();
+      sut.open(100 + i, null, other as unknown as ServerResponse);
+      return other;
+    });
+    const all = [res, ...others];
+    const beats = () => all.filter((r) => r.written.includes(':\n\n')).length;
+    jest.advanceTimersByTime(1000);
+    expect(beats()).toBe(2);
+    jest.advanceTimersByTime(19_000);
+    expect(beats()).toBe(40);
+    others.forEach((other) => other.emit('close'));
+  });
+
+  it('should release its subscription, timers and listeners when the client goes', async () => {
+    await openBacklog();
     res.writableNeedDrain = true;
     bus.publish(7, event(40));
     expect(sut.openCount).toBe(1);
-    close();
+    res.emit('close');
     expect(bus.subscriptionCount).toBe(0);
     expect(sut.openCount).toBe(0);
     expect(res.listenerCount('drain')).toBe(0);
+    sut.onModuleDestroy();
     expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('should end the streams of a user whose account was closed, in every process', async () => {
+    await openBacklog();
+    sut.closeStreamsOf(7);
+    expect(sut.openCount).toBe(0);
   });
 });
 

@@ -1,7 +1,6 @@
-import { Injectable, Logger, MessageEvent } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { Response } from 'express';
-import { Observable } from 'rxjs';
+import type { ServerResponse } from 'node:http';
 import { AllConfigType } from '../config/config.type';
 import {
   CLOSE_STREAMS,
@@ -11,6 +10,7 @@ import {
   StreamEvent,
 } from './bus/notification-bus';
 import { NotificationsService } from './notifications.service';
+import { SseConnection } from './sse-connection';
 
 /** Last-Event-ID as sent by EventSource (header) or by our script (query): a notification id. */
 export function parseLastEventId(...candidates: unknown[]): number | null {
@@ -22,14 +22,32 @@ export function parseLastEventId(...candidates: unknown[]): number | null {
   return null;
 }
 
+/** Heartbeats go out in this many slices spread over the interval, never all at once. */
+const HEARTBEAT_SLICES = 20;
+
 /**
- * One user's live notification stream: their stored backlog first, then live events, with no
- * gap and no duplicate between the two.
+ * Every open notification stream of this process, by user. Why not Nest's @Sse: measured in
+ * bench/ (README, Performance), its per-connection machinery (an SseStream transform, RxJS
+ * operators and a probe timer per stream) cost ~3x the memory of a plain response, and
+ * serialised each event once per connection. Here a stream is the response itself plus a small
+ * SseConnection; an event's bytes are built once and written to every connection of its user;
+ * heartbeats are spread over the interval in slices.
  */
 @Injectable()
-export class NotificationStreamService {
+export class NotificationStreamService implements OnModuleDestroy {
   private readonly logger = new Logger(NotificationStreamService.name);
   private readonly settings: { heartbeatMs: number; retryMs: number; stallTimeoutMs: number };
+  private readonly byUser = new Map<
+    number,
+    { connections: Set<SseConnection>; unsubscribe: () => void }
+  >();
+  private readonly heartbeatSlices = Array.from(
+    { length: HEARTBEAT_SLICES },
+    () => new Set<SseConnection>(),
+  );
+  private readonly heartbeatTimer: NodeJS.Timeout;
+  private heartbeatTick = 0;
+  private nextSlice = 0;
   private openStreams = 0;
 
   constructor(
@@ -43,6 +61,20 @@ export class NotificationStreamService {
       retryMs: app.sseRetryMs,
       stallTimeoutMs: app.sseStallTimeoutMs,
     };
+    this.heartbeatTimer = setInterval(
+      () => this.heartbeatSlice(),
+      Math.max(10, Math.floor(this.settings.heartbeatMs / HEARTBEAT_SLICES)),
+    );
+    this.heartbeatTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.heartbeatTimer);
+  }
+
+  /** Streams open in this process. */
+  get openCount(): number {
+    return this.openStreams;
   }
 
   /**
@@ -53,96 +85,87 @@ export class NotificationStreamService {
     this.bus.publish(userId, controlEvent(CLOSE_STREAMS));
   }
 
-  /** Streams open in this process. */
-  get openCount(): number {
-    return this.openStreams;
+  /** Starts the stream on `res`: the stored backlog first, then live events. */
+  open(userId: number, lastEventId: number | null, res: ServerResponse): void {
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    res.socket?.setNoDelay(true);
+    res.socket?.setTimeout(0);
+    // The first frame carries the reconnection delay and no data, so no event fires; its id is
+    // the client's own cursor, so it moves nothing.
+    res.write(`id: ${lastEventId ?? 0}\nretry: ${this.settings.retryMs}\n\n`);
+
+    const connection = new SseConnection(
+      res,
+      userId,
+      lastEventId ?? 0,
+      this.settings.stallTimeoutMs,
+    );
+    this.add(connection);
+    res.once('close', () => this.remove(connection));
+    // Subscribed (above) before the backlog is read: nothing committed in between is missed.
+    this.notifications.backlog(userId, lastEventId).then(
+      (backlog) => connection.startLive(backlog),
+      (error: unknown) => this.fail(connection, error),
+    );
   }
 
-  open(userId: number, lastEventId: number | null, res: Response): Observable<MessageEvent> {
-    return new Observable<MessageEvent>((subscriber) => {
-      this.openStreams++;
-      let lastSentId = lastEventId ?? 0;
-      const toMessage = (event: StreamEvent): MessageEvent => {
-        lastSentId = Math.max(lastSentId, event.id);
-        return { id: String(event.id), data: event.json };
-      };
-
-      // Events that wait while the client is not reading, newest per name: a client that
-      // does not read holds at most one event per kind of notification.
-      const waiting = new Map<string, StreamEvent>();
-      let stallTimer: NodeJS.Timeout | undefined;
-      const flush = () => {
-        clearTimeout(stallTimer);
-        stallTimer = undefined;
-        const events = [...waiting.values()].sort((a, b) => a.id - b.id);
-        waiting.clear();
-        events.forEach((event) => subscriber.next(toMessage(event)));
-      };
-      const send = (event: StreamEvent) => {
-        if (!res.writableNeedDrain) {
-          subscriber.next(toMessage(event));
-          return;
-        }
-        waiting.set(event.name, event);
-        if (!stallTimer) {
-          res.once('drain', flush);
-          stallTimer = setTimeout(() => {
-            this.logger.warn(`Dropping a stream of user ${userId}: its client reads nothing`);
-            res.destroy();
-          }, this.settings.stallTimeoutMs);
-        }
-      };
-
-      // Subscribe before reading the backlog, so nothing committed in between is missed;
-      // what arrives meanwhile waits, and what the backlog already had is skipped.
-      let early: StreamEvent[] | null = [];
-      const inBacklog = new Set<number>();
-      const catchUp = () =>
-        this.notifications.backlog(userId, lastSentId).then(
-          (missed) => missed.forEach(send),
-          (error: unknown) => subscriber.error(error),
-        );
-      const unsubscribe = this.bus.subscribe(userId, (event) => {
-        if (event.name === CLOSE_STREAMS) {
-          subscriber.complete();
-        } else if (event.name === RESYNC) {
-          void catchUp();
-        } else if (early) {
-          early.push(event);
-        } else if (!inBacklog.has(event.id)) {
-          send(event);
-        }
-      });
-
-      // The first frame carries the reconnection delay and no data (so no event fires); its id
-      // is the client's own cursor, so it moves nothing. Every frame but a comment needs an
-      // explicit id: Nest would number it with a per-connection counter.
-      subscriber.next({ id: String(lastEventId ?? 0), retry: this.settings.retryMs });
-      this.notifications.backlog(userId, lastEventId).then(
-        (backlog) => {
-          backlog.forEach((event) => inBacklog.add(event.id));
-          const pending = early ?? [];
-          early = null;
-          [...backlog, ...pending.filter((e) => !inBacklog.has(e.id))].forEach(send);
-        },
-        (error: unknown) => subscriber.error(error),
+  private add(connection: SseConnection): void {
+    let user = this.byUser.get(connection.userId);
+    if (!user) {
+      const connections = new Set<SseConnection>();
+      const unsubscribe = this.bus.subscribe(connection.userId, (event) =>
+        this.dispatch(connections, event),
       );
+      user = { connections, unsubscribe };
+      this.byUser.set(connection.userId, user);
+    }
+    user.connections.add(connection);
+    this.heartbeatSlices[this.nextSlice++ % HEARTBEAT_SLICES].add(connection);
+    this.openStreams++;
+  }
 
-      const heartbeat = setInterval(() => {
-        if (!res.writableNeedDrain) {
-          subscriber.next({ comment: '' });
-        }
-      }, this.settings.heartbeatMs);
-      heartbeat.unref();
+  private remove(connection: SseConnection): void {
+    connection.close();
+    this.heartbeatSlices.forEach((slice) => slice.delete(connection));
+    const user = this.byUser.get(connection.userId);
+    if (user?.connections.delete(connection)) {
+      this.openStreams--;
+      if (user.connections.size === 0) {
+        user.unsubscribe();
+        this.byUser.delete(connection.userId);
+      }
+    }
+  }
 
-      return () => {
-        this.openStreams--;
-        unsubscribe();
-        clearInterval(heartbeat);
-        clearTimeout(stallTimer);
-        res.removeListener('drain', flush);
-        waiting.clear();
-      };
-    });
+  private dispatch(connections: Set<SseConnection>, event: StreamEvent): void {
+    if (event.name === CLOSE_STREAMS) {
+      connections.forEach((c) => c.res.end());
+    } else if (event.name === RESYNC) {
+      connections.forEach((c) => this.catchUp(c));
+    } else {
+      connections.forEach((c) => c.deliver(event));
+    }
+  }
+
+  /** Fan-out may have lost events (Redis was away): send what was stored after the last one. */
+  private catchUp(connection: SseConnection): void {
+    this.notifications.backlog(connection.userId, connection.lastSentId).then(
+      (missed) => missed.forEach((event) => connection.deliver(event)),
+      (error: unknown) => this.fail(connection, error),
+    );
+  }
+
+  private fail(connection: SseConnection, error: unknown): void {
+    this.logger.error(error instanceof Error ? error.stack : String(error));
+    connection.res.end();
+  }
+
+  private heartbeatSlice(): void {
+    this.heartbeatSlices[this.heartbeatTick++ % HEARTBEAT_SLICES].forEach((c) => c.heartbeat());
   }
 }
