@@ -14,6 +14,9 @@ import jwt from 'jsonwebtoken';
 
 const ROOT = join(__dirname, '..');
 const FULL = process.argv.includes('--full');
+/** `--sizes=2000,5000` and `--servers=app` narrow a run while profiling. */
+const option = (name: string) =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const SECRET = 'bench-secret-that-is-long-enough-0123456789-abcdef';
 const PER_LOAD_PROCESS = 5000;
 const CLK_TCK = 100;
@@ -405,7 +408,9 @@ function table(rows: Row[], polling: Record<string, unknown>): string {
 }
 
 async function main(): Promise<void> {
-  const sizes = FULL ? [1000, 5000, 10_000, 19_000] : [1000];
+  const sizes =
+    option('sizes')?.split(',').map(Number) ?? (FULL ? [1000, 5000, 10_000, 19_000] : [1000]);
+  const servers = option('servers')?.split(',') ?? ['floor', 'app'];
   const dir = mkdtempSync(join(tmpdir(), 'microblog-bench-'));
   const databaseFile = join(dir, 'bench.sqlite');
   const app = await startApp(41_000 + Math.floor(Math.random() * 1000), databaseFile);
@@ -414,7 +419,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     for (const n of sizes) {
-      for (const server of [floor, app]) {
+      for (const server of [floor, app].filter((s) => servers.includes(s.name))) {
         console.log(`${server.name}: ${n} streams...`);
         const row = await capacityRun(server, n, true);
         console.log(JSON.stringify(row));

@@ -1,5 +1,9 @@
+import { JwtService } from '@nestjs/jwt';
+import jwt from 'jsonwebtoken';
 import request from 'supertest';
+import { AUTH_COOKIE } from '../src/auth/auth-cookie';
 import { NotificationBus } from '../src/notifications/bus/notification-bus';
+import { Notification } from '../src/notifications/notification.entity';
 import { NotificationsService } from '../src/notifications/notifications.service';
 import { User } from '../src/users/user.entity';
 import { authCookieFor, createUser, DEFAULT_PASSWORD } from './factories/user.factory';
@@ -7,6 +11,8 @@ import { BrowserSession } from './utils/browser-session';
 import { clearDatabase } from './utils/clear-database';
 import { SseClient } from './utils/sse-client';
 import { createTestApp, TestApp } from './utils/test-app';
+
+const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 describe('Notification stream (e2e)', () => {
   let t: TestApp;
@@ -108,6 +114,43 @@ describe('Notification stream (e2e)', () => {
     expect(res.headers['content-type']).toContain('application/json');
   });
 
+  it('should refuse forged, expired and unsigned tokens, and a disabled user, with 401', async () => {
+    const server = t.app.getHttpServer();
+    const secret = 'not-the-app-secret-but-just-as-long-0123456789';
+    const expired = t.app
+      .get(JwtService)
+      .sign({ sub: bob.id, exp: Math.floor(Date.now() / 1000) - 60 });
+    const unsigned = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: bob.id })}.`;
+    for (const token of [jwt.sign({ sub: bob.id }, secret), expired, unsigned, 'garbage']) {
+      const res = await request(server)
+        .get('/notifications/stream')
+        .set('Cookie', `${AUTH_COOKIE}=${token}`);
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ statusCode: 401, message: 'Unauthorized', error: 'Unauthorized' });
+    }
+    await t.dataSource.getRepository(User).update(bob.id, { disabled: true });
+    const disabled = await request(server)
+      .get('/notifications/stream')
+      .set('Cookie', await authCookieFor(t.app, bob));
+    expect(disabled.status).toBe(401);
+  });
+
+  it('should accept the token as a bearer header, and leave other methods to the app', async () => {
+    const token = (await authCookieFor(t.app, bob)).split('=')[1];
+    const stream = await SseClient.connect(t.baseUrl, '/notifications/stream', {
+      Authorization: `Bearer ${token}`,
+    });
+    open.push(stream);
+    expect(stream.response.statusCode).toBe(200);
+    await sendToBob('via bearer');
+    await stream.waitFor((s) => s.events.length === 1);
+    const post = await request(t.app.getHttpServer())
+      .post('/notifications/stream')
+      .set('Accept', 'application/json');
+    expect(post.status).not.toBe(200);
+    expect(post.status).toBeLessThan(500);
+  });
+
   it("should never send one user's notifications to another", async () => {
     const bobStream = await connect(bob);
     const carolStream = await connect(carol);
@@ -165,6 +208,32 @@ describe('Notification stream (e2e)', () => {
     await upToDate.waitFor((s) => s.frames.length >= 1);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(upToDate.events).toEqual([]);
+  });
+
+  it('should store an announcement for every user in batches and stream each their own row', async () => {
+    await createUser(t.app, 'dave');
+    await createUser(t.app, 'erin');
+    const bobStream = await connect(bob);
+    const carolStream = await connect(carol);
+    const notifications = t.app.get(NotificationsService);
+    expect(await notifications.addForAll('announcement', { message: 'old' }, 2)).toBe(5);
+    expect(await notifications.addForAll('announcement', { message: 'новое 🎉' }, 2)).toBe(5);
+
+    const rows = await t.dataSource
+      .getRepository(Notification)
+      .find({ where: { name: 'announcement' }, order: { userId: 'ASC' } });
+    expect(rows).toHaveLength(5);
+    expect(new Set(rows.map((r) => r.userId)).size).toBe(5);
+    expect(rows.every((r) => (r.payload as { message: string }).message === 'новое 🎉')).toBe(true);
+    for (const [stream, user] of [
+      [bobStream, bob],
+      [carolStream, carol],
+    ] as const) {
+      await stream.waitFor((s) => s.events.length === 2);
+      const latest = stream.events[1];
+      expect(latest.data).toEqual({ message: 'новое 🎉' });
+      expect(latest.id).toBe(rows.find((r) => r.userId === user.id)?.id);
+    }
   });
 
   it('should write comment-only heartbeats', async () => {

@@ -7,6 +7,7 @@ import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { ApiAuthController } from './api-auth.controller';
+import { jwtKey } from './jwt-key';
 import { JwtBearerStrategy, JwtStrategy } from './jwt.strategy';
 
 @Module({
@@ -15,11 +16,16 @@ import { JwtBearerStrategy, JwtStrategy } from './jwt.strategy';
     PassportModule,
     JwtModule.registerAsync({
       inject: [ConfigService],
-      useFactory: (config: ConfigService<AllConfigType, true>) => ({
-        secret: config.getOrThrow('auth.jwtSecret', { infer: true }),
-        signOptions: { algorithm: 'HS256' },
-        verifyOptions: { algorithms: ['HS256'] },
-      }),
+      useFactory: (config: ConfigService<AllConfigType, true>) => {
+        const key = jwtKey(config.getOrThrow('auth.jwtSecret', { infer: true }));
+        return {
+          // HS256 signs and verifies with the same secret key.
+          privateKey: key,
+          publicKey: key,
+          signOptions: { algorithm: 'HS256' },
+          verifyOptions: { algorithms: ['HS256'] },
+        };
+      },
     }),
   ],
   controllers: [AuthController, ApiAuthController],

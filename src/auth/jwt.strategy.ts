@@ -6,6 +6,7 @@ import { AllConfigType } from '../config/config.type';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { authCookieOf } from './auth-cookie';
+import { jwtKey } from './jwt-key';
 
 export interface JwtPayload {
   sub: number;
@@ -14,14 +15,15 @@ export interface JwtPayload {
 /** HS256 only: tokens signed otherwise (including alg "none") are refused. */
 function verifyOptions(config: ConfigService<AllConfigType, true>) {
   return {
-    secretOrKey: config.getOrThrow('auth.jwtSecret', { infer: true }),
+    // A KeyObject works with jsonwebtoken underneath; the typings only list string | Buffer.
+    secretOrKey: jwtKey(config.getOrThrow('auth.jwtSecret', { infer: true })) as unknown as Buffer,
     algorithms: ['HS256' as const],
     ignoreExpiration: false,
   };
 }
 
 /** The user a valid token names, unless they are gone or disabled. */
-async function userFor(users: UsersService, payload: JwtPayload): Promise<User | false> {
+export async function userFor(users: UsersService, payload: JwtPayload): Promise<User | false> {
   const user = typeof payload.sub === 'number' ? await users.findById(payload.sub) : null;
   if (!user || user.disabled) {
     return false;

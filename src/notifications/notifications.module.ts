@@ -5,20 +5,22 @@ import { AllConfigType } from '../config/config.type';
 import { InProcessNotificationBus } from './bus/in-process-notification-bus';
 import { NotificationBus } from './bus/notification-bus';
 import { RedisNotificationBus } from './bus/redis-notification-bus';
+import { AuthModule } from '../auth/auth.module';
 import { UsersModule } from '../users/users.module';
 import { Notification } from './notification.entity';
-import { NotificationStreamController } from './notification-stream.controller';
+import { NotificationStreamEndpoint } from './notification-stream.endpoint';
 import { NotificationStreamService } from './notification-stream.service';
 import { NotificationsController } from './notifications.controller';
 import { NotificationsService } from './notifications.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Notification]), UsersModule],
-  // The stream route is declared before /notifications so neither shadows the other.
-  controllers: [NotificationStreamController, NotificationsController],
+  imports: [TypeOrmModule.forFeature([Notification]), UsersModule, AuthModule],
+  controllers: [NotificationsController],
   providers: [
     NotificationsService,
     NotificationStreamService,
+    // GET /notifications/stream: served before Express, see there why.
+    NotificationStreamEndpoint,
     {
       provide: NotificationBus,
       inject: [ConfigService],

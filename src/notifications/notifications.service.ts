@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { MoreThan, Repository } from 'typeorm';
+import { In, MoreThan, Repository } from 'typeorm';
 import { NotificationBus, StreamEvent } from './bus/notification-bus';
 import { PageRequest } from '../common/pagination';
 import { TransactionService, Tx } from '../database/transaction.service';
@@ -80,10 +80,13 @@ export class NotificationsService {
   }
 
   /**
-   * Stores a notification for every user, a batch of users per transaction, yielding to the
-   * event loop between batches so a large user base doesn't stall the process.
+   * Stores a notification for every user, a batch of users per transaction with set-based
+   * statements (one DELETE, one multi-row INSERT, one SELECT of the new ids), yielding to the
+   * event loop between batches so a large user base doesn't stall the process. The event's
+   * JSON is serialised once for everyone; each batch goes out as soon as it has committed.
    */
   async addForAll(name: string, data: unknown, batchSize = 500): Promise<number> {
+    const payloadJson = JSON.stringify(data);
     let afterId = 0;
     let total = 0;
     for (;;) {
@@ -91,10 +94,21 @@ export class NotificationsService {
       if (ids.length === 0) {
         return total;
       }
+      const timestamp = Date.now() / 1000;
+      const json = JSON.stringify({ name, data, timestamp } satisfies NotificationDto);
       await this.transactions.run(async (tx) => {
-        for (const id of ids) {
-          await this.add(tx, id, name, data);
-        }
+        const repository = tx.manager.getRepository(Notification);
+        await repository.delete({ name, userId: In(ids) });
+        await repository.insert(ids.map((userId) => ({ userId, name, payloadJson, timestamp })));
+        // The rows just written: same name, users, timestamp and payload (ids are not
+        // guaranteed consecutive across dialects, so they are read back).
+        const stored = await repository.find({
+          select: { id: true, userId: true },
+          where: { name, userId: In(ids), timestamp, payloadJson },
+        });
+        tx.afterCommit(() =>
+          stored.forEach((row) => this.bus.publish(row.userId, { id: row.id, name, json })),
+        );
       });
       total += ids.length;
       afterId = ids[ids.length - 1];
