@@ -154,3 +154,84 @@ process.on('message', (message: { type: string }) => {
     );
   }
 });
+
+interface WriteCommand {
+  type: 'write';
+  baseUrl: string;
+  /** One form session per sender (cookies and CSRF token) and whom it writes to. */
+  senders: { cookie: string; token: string; recipients: number[] }[];
+  durationMs: number;
+}
+
+/** Each sender posts the send form back to back until the time is up. */
+async function write(command: WriteCommand) {
+  const deadline = now() + command.durationMs;
+  const times: number[] = [];
+  let writeFailures = 0;
+  await Promise.all(
+    command.senders.map(async (sender, s) => {
+      for (let i = 0; now() < deadline; i++) {
+        const recipient = sender.recipients[i % sender.recipients.length];
+        const started = now();
+        const res = await fetch(`${command.baseUrl}/send_message/user${recipient}`, {
+          method: 'POST',
+          headers: { Cookie: sender.cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ csrf_token: sender.token, message: `bench ${s}/${i}` }),
+          redirect: 'manual',
+        });
+        await res.arrayBuffer();
+        if (res.status === 302) {
+          times.push(now() - started);
+        } else {
+          writeFailures++;
+        }
+      }
+    }),
+  );
+  return { times, failures: writeFailures };
+}
+
+interface ReadCommand {
+  type: 'read';
+  baseUrl: string;
+  cookies: string[];
+  path: string;
+  headers?: Record<string, string>;
+  durationMs: number;
+}
+
+/** Each client GETs `path` back to back until the time is up. */
+async function read(command: ReadCommand) {
+  const deadline = now() + command.durationMs;
+  const times: number[] = [];
+  let readFailures = 0;
+  await Promise.all(
+    command.cookies.map(async (cookie) => {
+      while (now() < deadline) {
+        const started = now();
+        const res = await fetch(`${command.baseUrl}${command.path}`, {
+          headers: { Cookie: cookie, ...command.headers },
+        });
+        await res.arrayBuffer();
+        if (res.status === 200) {
+          times.push(now() - started);
+        } else {
+          readFailures++;
+        }
+      }
+    }),
+  );
+  return { times, failures: readFailures };
+}
+
+process.on('message', (message: { type: string }) => {
+  if (message.type === 'write') {
+    void write(message as WriteCommand).then((result) =>
+      process.send?.({ type: 'written', ...result, cpu: process.cpuUsage() }),
+    );
+  } else if (message.type === 'read') {
+    void read(message as ReadCommand).then((result) =>
+      process.send?.({ type: 'read', ...result, cpu: process.cpuUsage() }),
+    );
+  }
+});

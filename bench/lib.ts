@@ -1,0 +1,299 @@
+/** What every bench scenario shares: processes, load processes, /proc figures, statistics. */
+import Database from 'better-sqlite3';
+import { ChildProcess, fork, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import jwt from 'jsonwebtoken';
+import { createConnection } from 'mysql2/promise';
+
+export const ROOT = join(__dirname, '..');
+export const FULL = process.argv.includes('--full');
+export const SECRET = 'bench-secret-that-is-long-enough-0123456789-abcdef';
+/** Streams per load process: well under the per-process fd ceiling of 20,000. */
+export const PER_LOAD_PROCESS = 5000;
+const CLK_TCK = 100;
+
+export const now = () => performance.timeOrigin + performance.now();
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** `--sizes=2000,5000` or `--scenarios=capacity,growth` narrow a run while profiling. */
+export const option = (name: string) =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+
+export interface ProcStat {
+  rssKb: number;
+  cpuSeconds: number;
+}
+
+export function procStat(pid: number): ProcStat {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return { rssKb, cpuSeconds: (Number(fields[11]) + Number(fields[12])) / CLK_TCK };
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length
+    ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
+    : NaN;
+}
+
+export interface Latencies {
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export function latencies(values: number[]): Latencies {
+  return {
+    count: values.length,
+    p50: percentile(values, 50),
+    p95: percentile(values, 95),
+    p99: percentile(values, 99),
+    max: values.length ? Math.max(...values) : NaN,
+  };
+}
+
+export const fmtLatencies = (l?: Latencies) =>
+  l ? [l.p50, l.p95, l.p99, l.max].map((v) => v.toFixed(1)).join('/') : '-';
+
+/** Median and spread (min..max) of repeated runs. */
+export interface Repeated {
+  median: number;
+  min: number;
+  max: number;
+  runs: number[];
+}
+
+export function repeated(runs: number[]): Repeated {
+  return { median: percentile(runs, 50), min: Math.min(...runs), max: Math.max(...runs), runs };
+}
+
+export const fmtRepeated = (r: Repeated, digits = 0) =>
+  `${r.median.toFixed(digits)} (${r.min.toFixed(digits)}–${r.max.toFixed(digits)})`;
+
+export async function waitForHealth(baseUrl: string, what: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(`${baseUrl}/health`)).ok) {
+        return;
+      }
+    } catch {
+      /* not up yet */
+    }
+    await sleep(100);
+  }
+  throw new Error(`${what} did not start`);
+}
+
+export interface Server {
+  name: string;
+  child: ChildProcess;
+  baseUrl: string;
+  streamPath: string;
+  cookieFor(userId: number): string;
+}
+
+export async function startFloor(port: number): Promise<Server> {
+  const child = fork(join(__dirname, 'floor-server.ts'), [], {
+    execArgv: ['-r', 'ts-node/register/transpile-only'],
+    env: { ...process.env, PORT: String(port) },
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await waitForHealth(baseUrl, 'the floor server');
+  return { name: 'floor', child, baseUrl, streamPath: '/stream', cookieFor: (id) => `u=${id}` };
+}
+
+export const appCookieFor = (id: number) =>
+  `mb_token=${jwt.sign({ sub: id }, SECRET, { algorithm: 'HS256', expiresIn: '2h' })}`;
+
+/** The production build (dist/main.js) with rate limits out of the way. */
+export async function startApp(
+  name: string,
+  port: number,
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<Server> {
+  const child = spawn(process.execPath, ['dist/main.js'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      JWT_SECRET: SECRET,
+      LOGIN_RATE_LIMIT: '1000000',
+      SEND_RATE_LIMIT: '1000000',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await waitForHealth(baseUrl, name);
+  return {
+    name,
+    child,
+    baseUrl,
+    streamPath: '/notifications/stream',
+    cookieFor: appCookieFor,
+  };
+}
+
+const utcStamp = () => new Date().toISOString().replace('T', ' ').replace('Z', '');
+
+/** Users user1..userN straight into the app's database (user1 is the admin). */
+export function seedUsersSqlite(databaseFile: string, count: number): void {
+  const db = new Database(databaseFile, { timeout: 10_000 });
+  const stamp = utcStamp();
+  const insert = db.prepare(
+    `INSERT INTO users (username, email, password_hash, about_me, role, disabled, created_at, last_seen)
+     VALUES (?, ?, 'x', NULL, ?, 0, ?, ?)`,
+  );
+  db.transaction(() => {
+    for (let i = 1; i <= count; i++) {
+      insert.run(`user${i}`, `user${i}@example.com`, i === 1 ? 'admin' : 'user', stamp, stamp);
+    }
+  })();
+  db.close();
+}
+
+export async function seedUsersMysql(url: string, count: number): Promise<void> {
+  const connection = await createConnection(url);
+  const stamp = utcStamp();
+  try {
+    for (let from = 1; from <= count; from += 1000) {
+      const rows = [];
+      for (let i = from; i < Math.min(from + 1000, count + 1); i++) {
+        rows.push([
+          `user${i}`,
+          `user${i}@example.com`,
+          'x',
+          i === 1 ? 'admin' : 'user',
+          0,
+          stamp,
+          stamp,
+        ]);
+      }
+      await connection.query(
+        'INSERT INTO users (username, email, password_hash, role, disabled, created_at, last_seen) VALUES ?',
+        [rows],
+      );
+    }
+  } finally {
+    await connection.end();
+  }
+}
+
+/** A load process (bench/load-client.ts), driven over IPC. */
+export class LoadProcess {
+  private readonly waiting = new Map<string, (message: Record<string, unknown>) => void>();
+
+  constructor(readonly child: ChildProcess) {
+    child.on('message', (message: Record<string, unknown>) => {
+      this.waiting.get(message.type as string)?.(message);
+    });
+  }
+
+  static start(): LoadProcess {
+    return new LoadProcess(
+      fork(join(__dirname, 'load-client.ts'), [], {
+        execArgv: ['-r', 'ts-node/register/transpile-only'],
+      }),
+    );
+  }
+
+  ask<T>(command: Record<string, unknown>, reply: string): Promise<T> {
+    return new Promise((resolve) => {
+      this.waiting.set(reply, (message) => resolve(message as T));
+      this.child.send(command);
+    });
+  }
+
+  close(): void {
+    this.child.send({ type: 'close' });
+  }
+}
+
+export interface Received {
+  userId: number;
+  name: string;
+  at: number;
+}
+
+/** Events the load processes saw since the last call, and their CPU so far. */
+export async function collect(
+  loads: LoadProcess[],
+): Promise<{ events: Received[]; clientCpuSeconds: number }> {
+  const reports = await Promise.all(
+    loads.map((l) =>
+      l.ask<{ events: Received[]; cpu: { user: number; system: number } }>(
+        { type: 'report' },
+        'events',
+      ),
+    ),
+  );
+  return {
+    events: reports.flatMap((r) => r.events),
+    clientCpuSeconds: reports.reduce((sum, r) => sum + (r.cpu.user + r.cpu.system) / 1e6, 0),
+  };
+}
+
+export function slices<T>(items: T[], size = PER_LOAD_PROCESS): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) {
+    out.push(items.slice(i, i + size));
+  }
+  return out;
+}
+
+/**
+ * Connects one stream per user from load processes bound to their own loopback addresses
+ * (127.0.<subnet>.10+); returns the processes and the connect figures.
+ */
+export async function connectStreams(server: Server, userIds: number[], subnet = 0) {
+  const groups = slices(userIds);
+  const loads = groups.map(() => LoadProcess.start());
+  const results = await Promise.all(
+    loads.map((load, i) =>
+      load.ask<{ started: number; finished: number; failures: number }>(
+        {
+          type: 'connect',
+          baseUrl: server.baseUrl,
+          path: server.streamPath,
+          clients: groups[i].map((userId) => ({ userId, cookie: server.cookieFor(userId) })),
+          localAddress: `127.0.${subnet}.${10 + i}`,
+          concurrency: 100,
+        },
+        'connected',
+      ),
+    ),
+  );
+  const started = Math.min(...results.map((r) => r.started));
+  const finished = Math.max(...results.map((r) => r.finished));
+  const failures = results.reduce((sum, r) => sum + r.failures, 0);
+  return {
+    loads,
+    connectPerSecond: (userIds.length - failures) / ((finished - started) / 1000),
+    failures,
+  };
+}
+
+/** A browser-like session for one user: cookie jar and the CSRF token of the send form. */
+export async function formSession(server: Server, userId: number, recipient: number) {
+  const jar = new Map<string, string>([['mb_token', server.cookieFor(userId).split('=')[1]]]);
+  const form = await fetch(`${server.baseUrl}/send_message/user${recipient}`, {
+    headers: { Cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
+  });
+  for (const c of form.headers.getSetCookie()) {
+    const [pair] = c.split(';');
+    const at = pair.indexOf('=');
+    jar.set(pair.slice(0, at), pair.slice(at + 1));
+  }
+  const token = /name="csrf_token" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
+  return { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), token };
+}
