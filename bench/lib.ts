@@ -251,11 +251,23 @@ export function slices<T>(items: T[], size = PER_LOAD_PROCESS): T[][] {
   return out;
 }
 
+let loopbackAddresses = 0;
+
 /**
- * Connects one stream per user from load processes bound to their own loopback addresses
- * (127.0.<subnet>.10+); returns the processes and the connect figures.
+ * A loopback source address no earlier load process used: the kernel's free-port search for
+ * an address slows down with every socket on it, and closed connections stay in TIME_WAIT on
+ * their address for a minute (reusing one made the connect rate of the next run 7x slower).
  */
-export async function connectStreams(server: Server, userIds: number[], subnet = 0) {
+export function freshLoopbackAddress(): string {
+  const k = loopbackAddresses++;
+  return `127.${10 + Math.floor(k / 200)}.${10 + (k % 200)}.1`;
+}
+
+/**
+ * Connects one stream per user from load processes bound to loopback addresses of their own;
+ * returns the processes and the connect figures.
+ */
+export async function connectStreams(server: Server, userIds: number[]) {
   const groups = slices(userIds);
   const loads = groups.map(() => LoadProcess.start());
   const results = await Promise.all(
@@ -266,7 +278,7 @@ export async function connectStreams(server: Server, userIds: number[], subnet =
           baseUrl: server.baseUrl,
           path: server.streamPath,
           clients: groups[i].map((userId) => ({ userId, cookie: server.cookieFor(userId) })),
-          localAddress: `127.0.${subnet}.${10 + i}`,
+          localAddress: freshLoopbackAddress(),
           concurrency: 100,
         },
         'connected',

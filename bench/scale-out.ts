@@ -68,7 +68,7 @@ export async function scaleOut(
     );
     const base = apps.map((app) => procStat(app.child.pid!).rssKb);
     const connected = await Promise.all(
-      apps.map((app, p) => connectStreams(app, groups[p], 2 + p * 4)),
+      apps.map((app, p) => connectStreams(app, groups[p])),
     );
     connected.forEach((c) => loads.push(...c.loads));
     await sleep(3000);

@@ -85,7 +85,7 @@ export class NotificationsService {
    * event loop between batches so a large user base doesn't stall the process. The event's
    * JSON is serialised once for everyone; each batch goes out as soon as it has committed.
    */
-  async addForAll(name: string, data: unknown, batchSize = 500): Promise<number> {
+  async addForAll(name: string, data: unknown, batchSize = 2000): Promise<number> {
     const payloadJson = JSON.stringify(data);
     let afterId = 0;
     let total = 0;

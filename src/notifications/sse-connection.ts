@@ -41,7 +41,7 @@ export class SseConnection {
   startLive(backlog: StreamEvent[]): void {
     const early = this.early ?? [];
     this.early = null;
-    this.backlogIds = new Set(backlog.map((event) => event.id));
+    this.backlogIds = backlog.length ? new Set(backlog.map((event) => event.id)) : null;
     backlog.forEach((event) => this.send(event));
     early.forEach((event) => this.deliver(event));
   }
