@@ -208,3 +208,31 @@ export function capacityTable(rows: CapacityRow[]): string {
   }
   return lines.join('\n');
 }
+
+/**
+ * What breaks first: more streams than the per-process open-file limit allows. Reports how
+ * many connected, whether /health still answers at the ceiling and once the clients are gone.
+ */
+export async function beyondCeiling(server: Server, streams: number) {
+  const userIds = Array.from({ length: streams }, (_, i) => i + 2);
+  const { loads, failures } = await connectStreams(server, userIds);
+  const probe = async () => {
+    try {
+      const res = await fetch(`${server.baseUrl}/health`, { signal: AbortSignal.timeout(5000) });
+      return `${res.status} ${await res.text()}`;
+    } catch (error) {
+      return `no answer (${(error as Error).message})`;
+    }
+  };
+  const atCeiling = await probe();
+  const rssMb = procStat(server.child.pid!).rssKb / 1024;
+  loads.forEach((l) => l.close());
+  await sleep(3000);
+  return {
+    attempted: streams,
+    failures,
+    rssMb,
+    healthAtCeiling: atCeiling,
+    healthAfter: await probe(),
+  };
+}

@@ -8,7 +8,13 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { capacityRun, capacityTable, CapacityRow, pollingBaseline } from './capacity';
+import {
+  beyondCeiling,
+  capacityRun,
+  capacityTable,
+  CapacityRow,
+  pollingBaseline,
+} from './capacity';
 import { growth, growthTable, replayGrowth } from './growth';
 import {
   FULL,
@@ -50,10 +56,12 @@ async function main(): Promise<void> {
     41_000 + Math.floor(Math.random() * 1000),
     `sqlite:${databaseFile}`,
   );
-  seedUsersSqlite(databaseFile, maxSize + 400);
+  // Past the largest run (and the 20,500 of the open-file-limit probe) come users of their own.
+  const userBase = Math.max(maxSize, FULL ? 20_600 : 0);
+  seedUsersSqlite(databaseFile, userBase + 400);
   const floor = await startFloor(43_000 + Math.floor(Math.random() * 1000));
   const spare = (from: number, count: number) =>
-    Array.from({ length: count }, (_, i) => maxSize + from + i);
+    Array.from({ length: count }, (_, i) => userBase + from + i);
   const result: Record<string, unknown> = {
     date: new Date().toISOString(),
     profile: FULL ? 'full' : 'quick',
@@ -73,6 +81,11 @@ async function main(): Promise<void> {
           rows.push(await capacityRun(server, n));
           console.log(JSON.stringify(rows[rows.length - 1]));
         }
+      }
+      if (FULL) {
+        console.log('app: 20,500 streams, past the open-file limit...');
+        result.beyondCeiling = await beyondCeiling(app, 20_500);
+        console.log(JSON.stringify(result.beyondCeiling));
       }
       const pollN = FULL ? 10_000 : 1000;
       const window = FULL ? 60_000 : 20_000;
@@ -100,6 +113,9 @@ async function main(): Promise<void> {
         '## SSE capacity, fan-out and send→event latency (scenarios 1–3)',
         '',
         capacityTable(rows),
+        ...(result.beyondCeiling
+          ? ['', `Past the open-file limit: ${JSON.stringify(result.beyondCeiling)}`]
+          : []),
         '',
         `## Polling baseline at ${pollN} clients (scenario 4)`,
         '',
@@ -122,11 +138,11 @@ async function main(): Promise<void> {
     if (wants('growth')) {
       const messageSizes = FULL ? [1e3, 1e4, 1e5, 1e6] : [1e3, 1e4, 1e5];
       console.log(`growth: messages ${messageSizes.join(', ')}...`);
-      const rows = await growth(app, databaseFile, messageSizes, maxSize + 300, spare(301, 90));
+      const rows = await growth(app, databaseFile, messageSizes, userBase + 300, spare(301, 90));
       const replays = await replayGrowth(
         app,
         databaseFile,
-        maxSize + 395,
+        userBase + 395,
         FULL ? [10, 100, 1000, 10_000] : [10, 100, 1000],
       );
       result.growth = { rows, replays };

@@ -67,9 +67,7 @@ export async function scaleOut(
       Array.from({ length: streamsPerProcess }, (_, i) => 2 + p * streamsPerProcess + i),
     );
     const base = apps.map((app) => procStat(app.child.pid!).rssKb);
-    const connected = await Promise.all(
-      apps.map((app, p) => connectStreams(app, groups[p])),
-    );
+    const connected = await Promise.all(apps.map((app, p) => connectStreams(app, groups[p])));
     connected.forEach((c) => loads.push(...c.loads));
     await sleep(3000);
     const loaded = apps.map((app) => procStat(app.child.pid!).rssKb);
