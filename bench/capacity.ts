@@ -161,7 +161,10 @@ export interface CapacityRow {
 export async function capacityRun(server: Server, streams: number): Promise<CapacityRow> {
   const pid = server.child.pid!;
   const userIds = Array.from({ length: streams }, (_, i) => i + 2);
-  await sleep(1000);
+  // Warm-up (code compiled, pools and caches filled) before the baseline is taken.
+  const warmUp = await connectStreams(server, userIds.slice(0, 200));
+  warmUp.loads.forEach((l) => l.close());
+  await sleep(2000);
   const base = procStat(pid);
   const { loads, connectPerSecond, failures } = await connectStreams(server, userIds);
   await sleep(3000);

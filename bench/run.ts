@@ -5,6 +5,7 @@
  * and writes bench/results/<profile>.json and .md. Benchmarks print figures; nothing here
  * passes or fails. `--sizes=` and `--scenarios=` narrow a run.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -22,9 +23,11 @@ import {
   fmtRepeated,
   option,
   seedUsersSqlite,
+  Server,
   startApp,
   startFloor,
 } from './lib';
+import { mysqlAnswers, TEST_MYSQL_URL } from '../test/utils/mysql';
 import { scaleOut, ScaleOutResult } from './scale-out';
 import { throughput, throughputTable } from './throughput';
 
@@ -45,21 +48,43 @@ function scaleOutTable(r: ScaleOutResult): string {
   ].join('\n');
 }
 
+async function stop(servers: Server[]): Promise<void> {
+  await Promise.all(
+    servers.map(
+      (server) =>
+        new Promise((resolve) => {
+          if (server.child.exitCode !== null || server.child.signalCode !== null) {
+            resolve(null);
+            return;
+          }
+          server.child.once('exit', resolve);
+          server.child.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+/** MariaDB/MySQL (TEST_MYSQL_URL) and a redis-server binary; null when both are there. */
+async function scaleOutPrerequisiteMissing(): Promise<string | null> {
+  if (!(await mysqlAnswers())) {
+    return `no MySQL/MariaDB answers at ${TEST_MYSQL_URL}`;
+  }
+  const redis = spawnSync('redis-server', ['--version']);
+  return redis.status === 0 ? null : 'no redis-server on PATH (apt-get install -y redis-server)';
+}
+
 async function main(): Promise<void> {
   const sizes =
     option('sizes')?.split(',').map(Number) ?? (FULL ? [1000, 5000, 10_000, 19_000] : [1000]);
   const maxSize = Math.max(...sizes);
   const dir = mkdtempSync(join(tmpdir(), 'microblog-bench-'));
   const databaseFile = join(dir, 'bench.sqlite');
-  const app = await startApp(
-    'app',
-    41_000 + Math.floor(Math.random() * 1000),
-    `sqlite:${databaseFile}`,
-  );
+  const startSqliteApp = () =>
+    startApp('app', 41_000 + Math.floor(Math.random() * 1000), `sqlite:${databaseFile}`);
+  const running: Server[] = [await startSqliteApp()];
   // Past the largest run (and the 20,500 of the open-file-limit probe) come users of their own.
   const userBase = Math.max(maxSize, FULL ? 20_600 : 0);
   seedUsersSqlite(databaseFile, userBase + 400);
-  const floor = await startFloor(43_000 + Math.floor(Math.random() * 1000));
   const spare = (from: number, count: number) =>
     Array.from({ length: count }, (_, i) => userBase + from + i);
   const result: Record<string, unknown> = {
@@ -73,25 +98,39 @@ async function main(): Promise<void> {
     `Machine: ${result.machine as string}.`,
   ];
   try {
+    const app = async () => {
+      if (running[0]?.name !== 'app') {
+        await stop(running.splice(0));
+        running.push(await startSqliteApp());
+      }
+      return running[0];
+    };
     if (wants('capacity')) {
       const rows: CapacityRow[] = [];
+      // A fresh process for every run: memory a process once held is not given back, so a
+      // reused one would hide the cost of the next run's streams.
       for (const n of sizes) {
-        for (const server of [floor, app]) {
-          console.log(`${server.name}: ${n} streams...`);
-          rows.push(await capacityRun(server, n));
+        for (const start of [
+          () => startFloor(43_000 + Math.floor(Math.random() * 1000)),
+          startSqliteApp,
+        ]) {
+          await stop(running.splice(0));
+          running.push(await start());
+          console.log(`${running[0].name}: ${n} streams...`);
+          rows.push(await capacityRun(running[0], n));
           console.log(JSON.stringify(rows[rows.length - 1]));
         }
       }
       if (FULL) {
         console.log('app: 20,500 streams, past the open-file limit...');
-        result.beyondCeiling = await beyondCeiling(app, 20_500);
+        result.beyondCeiling = await beyondCeiling(await app(), 20_500);
         console.log(JSON.stringify(result.beyondCeiling));
       }
       const pollN = FULL ? 10_000 : 1000;
       const window = FULL ? 60_000 : 20_000;
       console.log(`polling baseline: ${pollN} clients for ${window / 1000} s...`);
       const polling = await pollingBaseline(
-        app,
+        await app(),
         Array.from({ length: pollN }, (_, i) => i + 2),
         window,
       );
@@ -131,16 +170,22 @@ async function main(): Promise<void> {
     if (wants('throughput')) {
       console.log('SQLite write/read throughput...');
       throughputs.push(
-        await throughput(app, 'SQLite', spare(50, 150), FULL ? 3 : 2, FULL ? 10_000 : 4000),
+        await throughput(await app(), 'SQLite', spare(50, 150), FULL ? 3 : 2, FULL ? 10_000 : 4000),
       );
       console.log(JSON.stringify(throughputs[0]));
     }
     if (wants('growth')) {
       const messageSizes = FULL ? [1e3, 1e4, 1e5, 1e6] : [1e3, 1e4, 1e5];
       console.log(`growth: messages ${messageSizes.join(', ')}...`);
-      const rows = await growth(app, databaseFile, messageSizes, userBase + 300, spare(301, 90));
+      const rows = await growth(
+        await app(),
+        databaseFile,
+        messageSizes,
+        userBase + 300,
+        spare(301, 90),
+      );
       const replays = await replayGrowth(
-        app,
+        await app(),
         databaseFile,
         userBase + 395,
         FULL ? [10, 100, 1000, 10_000] : [10, 100, 1000],
@@ -148,7 +193,12 @@ async function main(): Promise<void> {
       result.growth = { rows, replays };
       markdown.push('', '## Growth (scenario 6, SQLite)', '', growthTable(rows, replays));
     }
-    if (wants('scale-out')) {
+    const scaleOutMissing = wants('scale-out') ? await scaleOutPrerequisiteMissing() : null;
+    if (scaleOutMissing) {
+      console.warn(`\n!!! SKIPPING the two-process scenario: ${scaleOutMissing}\n`);
+      result.scaleOut = { skipped: scaleOutMissing };
+      markdown.push('', `## Two processes (scenario 7): skipped, ${scaleOutMissing}`);
+    } else if (wants('scale-out')) {
       const perProcess = FULL ? 19_000 : 1000;
       console.log(`two processes + Redis: ${perProcess} streams each...`);
       const scaled = await scaleOut(
@@ -182,8 +232,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(result));
     console.log(`\n${markdown.join('\n')}`);
   } finally {
-    app.child.kill('SIGTERM');
-    floor.child.kill('SIGTERM');
+    await stop(running);
   }
 }
 

@@ -52,20 +52,14 @@ export async function scaleOut(
         DB_MIGRATIONS_RUN: 'false',
       }),
     );
-    const spare = Array.from({ length: 150 }, (_, i) => 2 * streamsPerProcess + 40 + i);
-    console.log('  MariaDB write/read throughput (app-1)...');
-    const mariadb = await throughput(
-      apps[0],
-      'MariaDB (+ Redis bus)',
-      spare,
-      throughputRounds,
-      throughputWindowMs,
-    );
-    console.log(JSON.stringify(mariadb));
-
     const groups = [0, 1].map((p) =>
       Array.from({ length: streamsPerProcess }, (_, i) => 2 + p * streamsPerProcess + i),
     );
+    const warmUps = await Promise.all(
+      apps.map((app, p) => connectStreams(app, groups[p].slice(0, 200))),
+    );
+    warmUps.forEach((w) => w.loads.forEach((l) => l.close()));
+    await sleep(2000);
     const base = apps.map((app) => procStat(app.child.pid!).rssKb);
     const connected = await Promise.all(apps.map((app, p) => connectStreams(app, groups[p])));
     connected.forEach((c) => loads.push(...c.loads));
@@ -80,6 +74,18 @@ export async function scaleOut(
     );
     const fan = await fanOut(apps[0], loads, 2 * streamsPerProcess, 3);
     await collect(loads);
+    loads.splice(0).forEach((l) => l.close());
+    await sleep(2000);
+    const spare = Array.from({ length: 150 }, (_, i) => 2 * streamsPerProcess + 40 + i);
+    console.log('  MariaDB write/read throughput (app-1)...');
+    const mariadb = await throughput(
+      apps[0],
+      'MariaDB (+ Redis bus)',
+      spare,
+      throughputRounds,
+      throughputWindowMs,
+    );
+    console.log(JSON.stringify(mariadb));
     return {
       processes: 2,
       streams: 2 * streamsPerProcess,
