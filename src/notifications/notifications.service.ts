@@ -99,7 +99,12 @@ export class NotificationsService {
       await this.transactions.run(async (tx) => {
         const repository = tx.manager.getRepository(Notification);
         await repository.delete({ name, userId: In(ids) });
-        await repository.insert(ids.map((userId) => ({ userId, name, payloadJson, timestamp })));
+        await repository
+          .createQueryBuilder()
+          .insert()
+          .values(ids.map((userId) => ({ userId, name, payloadJson, timestamp })))
+          .updateEntity(false)
+          .execute();
         // The rows just written: same name, users, timestamp and payload (ids are not
         // guaranteed consecutive across dialects, so they are read back).
         const stored = await repository.find({
