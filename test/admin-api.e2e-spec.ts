@@ -328,9 +328,12 @@ describe('Admin API (e2e)', () => {
             { message: 'second' },
           ]);
         }
-        expect(
-          await t.dataSource.getRepository(Notification).countBy({ name: 'announcement' }),
-        ).toBe(3);
+        const stored = await t.dataSource
+          .getRepository(Notification)
+          .findBy({ name: 'announcement' });
+        expect(stored.map((row) => [row.userId, row.payload])).toEqual([
+          [null, { message: 'second' }],
+        ]);
         const stats = await asAdmin(http().get('/api/admin/stats'));
         expect(stats.body.open_streams).toBe(2);
       } finally {

@@ -5,6 +5,7 @@ import { AUTH_COOKIE } from '../src/auth/auth-cookie';
 import { NotificationBus } from '../src/notifications/bus/notification-bus';
 import { Notification } from '../src/notifications/notification.entity';
 import { NotificationsService } from '../src/notifications/notifications.service';
+import { TransactionService } from '../src/database/transaction.service';
 import { User } from '../src/users/user.entity';
 import { authCookieFor, createUser, DEFAULT_PASSWORD } from './factories/user.factory';
 import { BrowserSession } from './utils/browser-session';
@@ -210,30 +211,47 @@ describe('Notification stream (e2e)', () => {
     expect(upToDate.events).toEqual([]);
   });
 
-  it('should store an announcement for every user in batches and stream each their own row', async () => {
+  it('should store one announcement for everyone and stream it to every user as one event', async () => {
     await createUser(t.app, 'dave');
-    await createUser(t.app, 'erin');
     const bobStream = await connect(bob);
     const carolStream = await connect(carol);
     const notifications = t.app.get(NotificationsService);
-    expect(await notifications.addForAll('announcement', { message: 'old' }, 2)).toBe(5);
-    expect(await notifications.addForAll('announcement', { message: 'новое 🎉' }, 2)).toBe(5);
+    expect(await notifications.addForAll('announcement', { message: 'old' })).toBe(4);
+    expect(await notifications.addForAll('announcement', { message: 'новое 🎉' })).toBe(4);
 
-    const rows = await t.dataSource
-      .getRepository(Notification)
-      .find({ where: { name: 'announcement' }, order: { userId: 'ASC' } });
-    expect(rows).toHaveLength(5);
-    expect(new Set(rows.map((r) => r.userId)).size).toBe(5);
-    expect(rows.every((r) => (r.payload as { message: string }).message === 'новое 🎉')).toBe(true);
-    for (const [stream, user] of [
-      [bobStream, bob],
-      [carolStream, carol],
-    ] as const) {
+    const rows = await t.dataSource.getRepository(Notification).findBy({ name: 'announcement' });
+    expect(rows.map((r) => [r.userId, r.payload])).toEqual([[null, { message: 'новое 🎉' }]]);
+    for (const stream of [bobStream, carolStream]) {
       await stream.waitFor((s) => s.events.length === 2);
-      const latest = stream.events[1];
-      expect(latest.data).toEqual({ message: 'новое 🎉' });
-      expect(latest.id).toBe(rows.find((r) => r.userId === user.id)?.id);
+      expect(stream.events.map((e) => e.data)).toEqual([
+        { message: 'old' },
+        { message: 'новое 🎉' },
+      ]);
+      expect(stream.events[1].id).toBe(rows[0].id);
     }
+    const firstId = bobStream.events[0].id;
+    expect(carolStream.events[0].id).toBe(firstId);
+
+    // A user's own notification of that name, stored later, is their current one.
+    await t.app
+      .get(TransactionService)
+      .run((tx) => notifications.add(tx, bob.id, 'announcement', { message: 'just bob' }));
+    const erin = await createUser(t.app, 'erin');
+    const current = async (user: User) =>
+      (await notifications.since(user.id, 0)).filter((n) => n.name === 'announcement');
+    expect((await current(bob)).map((n) => n.data)).toEqual([{ message: 'just bob' }]);
+    expect((await current(carol)).map((n) => n.data)).toEqual([{ message: 'новое 🎉' }]);
+    expect((await current(erin)).map((n) => n.data)).toEqual([{ message: 'новое 🎉' }]);
+    const fresh = await connect(bob);
+    await fresh.waitFor((s) => s.events.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(fresh.events.map((e) => e.data)).toEqual([{ message: 'just bob' }]);
+
+    // Resuming from before both sends only the newer one.
+    const resumed = await connect(bob, { 'Last-Event-ID': String(firstId) });
+    await resumed.waitFor((s) => s.events.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(resumed.events.map((e) => e.data)).toEqual([{ message: 'just bob' }]);
   });
 
   it('should write comment-only heartbeats', async () => {

@@ -2,8 +2,10 @@ import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } 
 import { User } from '../users/user.entity';
 
 /**
- * The latest state of one kind of notification for one user (e.g. unread_message_count).
- * The id only ever grows: it is the stream's event id, so a client can resume after it.
+ * The latest state of one kind of notification for one user (e.g. unread_message_count), or
+ * for every user when userId is null (an announcement: one row, one event serialised once for
+ * every stream). The id only ever grows: it is the stream's event id, so a client can resume
+ * after it.
  */
 @Entity({ name: 'notifications' })
 export class Notification {
@@ -15,12 +17,12 @@ export class Notification {
   name!: string;
 
   @Index()
-  @Column({ name: 'user_id' })
-  userId!: number;
+  @Column({ name: 'user_id', type: 'int', nullable: true })
+  userId!: number | null;
 
-  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  @ManyToOne(() => User, { onDelete: 'CASCADE', nullable: true })
   @JoinColumn({ name: 'user_id' })
-  user!: User;
+  user!: User | null;
 
   /** Unix seconds with sub-second precision, as the tutorial's client expects. */
   @Index()

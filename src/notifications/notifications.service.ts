@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, MoreThan, Repository } from 'typeorm';
+import { IsNull, MoreThan, Repository } from 'typeorm';
 import { NotificationBus, StreamEvent } from './bus/notification-bus';
 import { PageRequest } from '../common/pagination';
 import { TransactionService, Tx } from '../database/transaction.service';
@@ -10,6 +10,15 @@ import { NotificationDto, NotificationName, NotificationPayloads } from './notif
 
 export function mapNotification(row: Notification): NotificationDto {
   return { name: row.name, data: row.payload, timestamp: row.timestamp };
+}
+
+/**
+ * Rows in id order, keeping only the newest of each name: a user's own notification and one
+ * for everyone can both be stored under a name, and the later one is the current state.
+ */
+function newestPerName(rows: Notification[]): Notification[] {
+  const newest = new Map(rows.map((row) => [row.name, row.id]));
+  return rows.filter((row) => newest.get(row.name) === row.id);
 }
 
 export function toStreamEvent(row: Notification): StreamEvent {
@@ -55,11 +64,15 @@ export class NotificationsService {
    * client's Last-Event-ID), or all of the user's current ones for a fresh stream.
    */
   async backlog(userId: number, afterId: number | null): Promise<StreamEvent[]> {
+    const after = afterId === null ? {} : { id: MoreThan(afterId) };
     const rows = await this.notifications.find({
-      where: afterId === null ? { userId } : { userId, id: MoreThan(afterId) },
+      where: [
+        { userId, ...after },
+        { userId: IsNull(), ...after },
+      ],
       order: { id: 'ASC' },
     });
-    return rows.map(toStreamEvent);
+    return newestPerName(rows).map(toStreamEvent);
   }
 
   /** Notifications matching the filter, newest first (admin). */
@@ -80,53 +93,36 @@ export class NotificationsService {
   }
 
   /**
-   * Stores a notification for every user, a batch of users per transaction with set-based
-   * statements (one DELETE, one multi-row INSERT, one SELECT of the new ids), yielding to the
-   * event loop between batches so a large user base doesn't stall the process. The event's
-   * JSON is serialised once for everyone; each batch goes out as soon as it has committed.
+   * Notifies every user with one row (userId null) that replaces everyone's notification of
+   * this name, and one event that every stream gets as the same bytes. Returns how many users
+   * there are. A user's own notification of the same name stored later wins over it.
    */
-  async addForAll(name: string, data: unknown, batchSize = 2000): Promise<number> {
-    const payloadJson = JSON.stringify(data);
-    let afterId = 0;
-    let total = 0;
-    for (;;) {
-      const ids = await this.users.idsAfter(afterId, batchSize);
-      if (ids.length === 0) {
-        return total;
-      }
-      const timestamp = Date.now() / 1000;
-      const json = JSON.stringify({ name, data, timestamp } satisfies NotificationDto);
-      await this.transactions.run(async (tx) => {
-        const repository = tx.manager.getRepository(Notification);
-        await repository.delete({ name, userId: In(ids) });
-        await repository
-          .createQueryBuilder()
-          .insert()
-          .values(ids.map((userId) => ({ userId, name, payloadJson, timestamp })))
-          .updateEntity(false)
-          .execute();
-        // The rows just written: same name, users, timestamp and payload (ids are not
-        // guaranteed consecutive across dialects, so they are read back).
-        const stored = await repository.find({
-          select: { id: true, userId: true },
-          where: { name, userId: In(ids), timestamp, payloadJson },
-        });
-        tx.afterCommit(() =>
-          stored.forEach((row) => this.bus.publish(row.userId, { id: row.id, name, json })),
-        );
-      });
-      total += ids.length;
-      afterId = ids[ids.length - 1];
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+  async addForAll(name: string, data: unknown): Promise<number> {
+    await this.transactions.run(async (tx) => {
+      const repository = tx.manager.getRepository(Notification);
+      await repository.delete({ name });
+      const row = await repository.save(
+        repository.create({
+          userId: null,
+          name,
+          payloadJson: JSON.stringify(data),
+          timestamp: Date.now() / 1000,
+        }),
+      );
+      tx.afterCommit(() => this.bus.publishToAll(toStreamEvent(row)));
+    });
+    return this.users.count();
   }
 
-  /** The user's notifications newer than `since` (unix seconds), oldest first. */
+  /** The user's notifications (own and for everyone) newer than `since` (unix seconds), oldest first. */
   async since(userId: number, since: number): Promise<NotificationDto[]> {
     const rows = await this.notifications.find({
-      where: { userId, timestamp: MoreThan(since) },
-      order: { timestamp: 'ASC', id: 'ASC' },
+      where: [
+        { userId, timestamp: MoreThan(since) },
+        { userId: IsNull(), timestamp: MoreThan(since) },
+      ],
+      order: { id: 'ASC' },
     });
-    return rows.map(mapNotification);
+    return newestPerName(rows).map(mapNotification);
   }
 }

@@ -17,7 +17,8 @@ import { Notification } from '../../notifications/notification.entity';
 
 export class AdminNotificationDto {
   @ApiProperty() id!: number;
-  @ApiProperty() user_id!: number;
+  @ApiProperty({ type: Number, nullable: true, description: 'null: for every user' })
+  user_id!: number | null;
   @ApiProperty() name!: string;
   @ApiProperty({ description: 'The JSON payload' }) data!: unknown;
   @ApiProperty({ description: 'Unix seconds' }) timestamp!: number;
@@ -88,5 +89,5 @@ export class SendNotificationDto {
 }
 
 export class SendNotificationResultDto {
-  @ApiProperty({ description: 'Users the notification was stored for' }) users!: number;
+  @ApiProperty({ description: 'Users the notification is for' }) users!: number;
 }

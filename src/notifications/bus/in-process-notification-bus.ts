@@ -40,8 +40,7 @@ export class InProcessNotificationBus extends NotificationBus {
     return this.count;
   }
 
-  /** Hands an event to every subscription in this process. */
-  protected deliverToAll(event: StreamEvent): void {
+  publishToAll(event: StreamEvent): void {
     this.listeners.forEach((forUser) => forUser.forEach((listener) => listener(event)));
   }
 }

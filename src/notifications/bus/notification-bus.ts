@@ -26,6 +26,9 @@ export function controlEvent(name: typeof CLOSE_STREAMS | typeof RESYNC): Stream
 export abstract class NotificationBus {
   abstract publish(userId: number, event: StreamEvent): void;
 
+  /** Hands one event to every open stream: the same object, so its bytes are built once. */
+  abstract publishToAll(event: StreamEvent): void;
+
   /** Calls `listener` for each event of the user until the returned function is called. */
   abstract subscribe(userId: number, listener: StreamListener): () => void;
 

@@ -6,7 +6,8 @@ import { controlEvent, RESYNC, StreamEvent } from './notification-bus';
 
 interface Envelope {
   origin: string;
-  userId: number;
+  /** null: for every user. */
+  userId: number | null;
   event: StreamEvent;
 }
 
@@ -82,7 +83,15 @@ export class RedisNotificationBus
 
   override publish(userId: number, event: StreamEvent): void {
     super.publish(userId, event);
-    const envelope: Envelope = { origin: this.origin, userId, event };
+    this.send({ origin: this.origin, userId, event });
+  }
+
+  override publishToAll(event: StreamEvent): void {
+    super.publishToAll(event);
+    this.send({ origin: this.origin, userId: null, event });
+  }
+
+  private send(envelope: Envelope): void {
     this.publisher.publish(CHANNEL, JSON.stringify(envelope)).then(
       () => (this.publishFailures = 0),
       (error: Error) => {
@@ -104,7 +113,7 @@ export class RedisNotificationBus
       this.logger.log(
         `Redis is back: catching up ${this.subscriptionCount} stream(s) from the database`,
       );
-      this.deliverToAll(controlEvent(RESYNC));
+      super.publishToAll(controlEvent(RESYNC));
     }
     this.connectedOnce = true;
     this.lost = false;
@@ -113,7 +122,12 @@ export class RedisNotificationBus
   private receive(raw: string): void {
     try {
       const { origin, userId, event } = JSON.parse(raw) as Envelope;
-      if (origin !== this.origin) {
+      if (origin === this.origin) {
+        return;
+      }
+      if (userId === null) {
+        super.publishToAll(event);
+      } else {
         super.publish(userId, event);
       }
     } catch {

@@ -3,10 +3,12 @@ import { Users1795583128549 } from './1795583128549-Users';
 import { PrivateMessages1795583568727 } from './1795583568727-PrivateMessages';
 import { Notifications1795583581874 } from './1795583581874-Notifications';
 import { UserDisabled1795584713617 } from './1795584713617-UserDisabled';
+import { BroadcastNotifications1795748201489 } from './1795748201489-BroadcastNotifications';
 
 export const MYSQL_MIGRATIONS = [
   Users1795583128549,
   PrivateMessages1795583568727,
   Notifications1795583581874,
   UserDisabled1795584713617,
+  BroadcastNotifications1795748201489,
 ];

@@ -3,10 +3,12 @@ import { Users1795583124815 } from './1795583124815-Users';
 import { PrivateMessages1795583564609 } from './1795583564609-PrivateMessages';
 import { Notifications1795583577542 } from './1795583577542-Notifications';
 import { UserDisabled1795584709398 } from './1795584709398-UserDisabled';
+import { BroadcastNotifications1795748189487 } from './1795748189487-BroadcastNotifications';
 
 export const SQLITE_MIGRATIONS = [
   Users1795583124815,
   PrivateMessages1795583564609,
   Notifications1795583577542,
   UserDisabled1795584709398,
+  BroadcastNotifications1795748189487,
 ];
