@@ -7,7 +7,7 @@ import { AllConfigType } from '../config/config.type';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { RegisterDto } from './dto/register.dto';
-import { JwtPayload, userFor } from './jwt.strategy';
+import { JwtPayload } from './jwt.strategy';
 import { hashPassword, verifyPassword } from './passwords';
 
 export interface IssuedToken {
@@ -40,10 +40,11 @@ export class AuthService {
   ) {}
 
   /**
-   * The user a JWT names, checked as the passport strategies check it (HS256, not expired, user
-   * present and enabled); null otherwise. For the event stream, which is served off Express.
+   * The id of the user a JWT names, checked as the passport strategies check it (HS256, not
+   * expired, user present and enabled); null otherwise. For the event stream, which is served
+   * off Express; the page that opened the stream has already recorded the visit (last_seen).
    */
-  async userForToken(token: string | null): Promise<User | null> {
+  async activeUserIdForToken(token: string | null): Promise<number | null> {
     if (!token) {
       return null;
     }
@@ -53,7 +54,8 @@ export class AuthService {
     } catch {
       return null;
     }
-    return (await userFor(this.users, payload)) || null;
+    const id = payload.sub;
+    return typeof id === 'number' && (await this.users.isActive(id)) ? id : null;
   }
 
   /** Creates the account, or returns the errors to show next to the fields. */

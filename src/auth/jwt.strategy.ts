@@ -23,7 +23,7 @@ function verifyOptions(config: ConfigService<AllConfigType, true>) {
 }
 
 /** The user a valid token names, unless they are gone or disabled. */
-export async function userFor(users: UsersService, payload: JwtPayload): Promise<User | false> {
+async function userFor(users: UsersService, payload: JwtPayload): Promise<User | false> {
   const user = typeof payload.sub === 'number' ? await users.findById(payload.sub) : null;
   if (!user || user.disabled) {
     return false;

@@ -71,14 +71,14 @@ export class NotificationStreamEndpoint implements OnApplicationBootstrap {
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const user = await this.auth.userForToken(streamTokenOf(req));
-      if (!user) {
+      const userId = await this.auth.activeUserIdForToken(streamTokenOf(req));
+      if (userId === null) {
         answerJson(res, 401, 'Unauthorized');
         return;
       }
       const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
       const lastEventId = parseLastEventId(req.headers['last-event-id'], query.get('lastEventId'));
-      this.streams.open(user.id, lastEventId, res);
+      this.streams.open(userId, lastEventId, res);
     } catch (error) {
       this.logger.error(error instanceof Error ? error.stack : String(error));
       if (res.headersSent) {
