@@ -76,6 +76,14 @@ export function repeated(runs: number[]): Repeated {
 export const fmtRepeated = (r: Repeated, digits = 0) =>
   `${r.median.toFixed(digits)} (${r.min.toFixed(digits)}–${r.max.toFixed(digits)})`;
 
+/**
+ * A port for a server under test, below the kernel's ephemeral range (32768-60999 here), so no
+ * client socket's source port can already hold it.
+ */
+export function serverPort(): number {
+  return 20_000 + Math.floor(Math.random() * 10_000);
+}
+
 export async function waitForHealth(baseUrl: string, what: string): Promise<void> {
   for (let i = 0; i < 600; i++) {
     try {

@@ -26,6 +26,7 @@ import {
   Server,
   startApp,
   startFloor,
+  serverPort,
 } from './lib';
 import { mysqlAnswers, TEST_MYSQL_URL } from '../test/utils/mysql';
 import { scaleOut, ScaleOutResult } from './scale-out';
@@ -79,8 +80,7 @@ async function main(): Promise<void> {
   const maxSize = Math.max(...sizes);
   const dir = mkdtempSync(join(tmpdir(), 'microblog-bench-'));
   const databaseFile = join(dir, 'bench.sqlite');
-  const startSqliteApp = () =>
-    startApp('app', 41_000 + Math.floor(Math.random() * 1000), `sqlite:${databaseFile}`);
+  const startSqliteApp = () => startApp('app', serverPort(), `sqlite:${databaseFile}`);
   const running: Server[] = [await startSqliteApp()];
   // Past the largest run (and the 20,500 of the open-file-limit probe) come users of their own.
   const userBase = Math.max(maxSize, FULL ? 20_600 : 0);
@@ -110,10 +110,7 @@ async function main(): Promise<void> {
       // A fresh process for every run: memory a process once held is not given back, so a
       // reused one would hide the cost of the next run's streams.
       for (const n of sizes) {
-        for (const start of [
-          () => startFloor(43_000 + Math.floor(Math.random() * 1000)),
-          startSqliteApp,
-        ]) {
+        for (const start of [() => startFloor(serverPort()), startSqliteApp]) {
           await stop(running.splice(0));
           running.push(await start());
           console.log(`${running[0].name}: ${n} streams...`);
