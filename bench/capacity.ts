@@ -170,7 +170,7 @@ export async function capacityRun(server: Server, streams: number): Promise<Capa
   await sleep(3000);
   const loaded = procStat(pid);
   const idle = await idleCpu(pid, FULL ? 20_000 : 5_000);
-  const fan = await fanOut(server, loads, streams, 3);
+  const fan = await fanOut(server, loads, streams, FULL ? 5 : 3);
   // Sent by a user without a stream, to the connected ones in turn.
   const latency =
     server.name === 'floor'
