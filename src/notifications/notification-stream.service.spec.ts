@@ -112,8 +112,11 @@ describe(NotificationStreamService.name, () => {
     });
     const all = [res, ...others];
     const beats = () => all.filter((r) => r.written.includes(':\n\n')).length;
-    jest.advanceTimersByTime(1000);
-    expect(beats()).toBe(2);
+    // 20 s in ticks of 100 ms: each tick writes to the streams of one slice of 200.
+    jest.advanceTimersByTime(100);
+    expect(beats()).toBe(1);
+    jest.advanceTimersByTime(900);
+    expect(beats()).toBe(10);
     jest.advanceTimersByTime(19_000);
     expect(beats()).toBe(40);
     others.forEach((other) => other.emit('close'));

@@ -22,6 +22,8 @@ export function eventBytes(event: StreamEvent): Buffer {
  */
 export class SseConnection {
   lastSentId: number;
+  /** Which heartbeat slice of the stream service holds this connection. */
+  heartbeatSlot = 0;
   /** Live events that arrive while the backlog is read; null once the backlog was sent. */
   private early: StreamEvent[] | null = [];
   private backlogIds: Set<number> | null = null;
