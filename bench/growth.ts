@@ -28,6 +28,11 @@ export interface ReplayRow {
 const stamp = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 
 async function timeGets(url: string, headers: Record<string, string>): Promise<Latencies> {
+  // After a long seeding pause the pooled connection may just have been closed by the server
+  // (keep-alive timeout): one untimed request, retried once, warms up a fresh one.
+  await fetch(url, { headers })
+    .catch(() => fetch(url, { headers }))
+    .then((res) => res.arrayBuffer());
   const times: number[] = [];
   for (let i = 0; i < SAMPLES; i++) {
     const started = now();
