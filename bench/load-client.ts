@@ -155,6 +155,23 @@ process.on('message', (message: { type: string }) => {
   }
 });
 
+/** One request, its whole body read; its time goes into `times` when it answered `expected`. */
+async function timedRequest(
+  times: number[],
+  expected: number,
+  url: string,
+  init: RequestInit,
+): Promise<boolean> {
+  const started = now();
+  const res = await fetch(url, init);
+  await res.arrayBuffer();
+  if (res.status !== expected) {
+    return false;
+  }
+  times.push(now() - started);
+  return true;
+}
+
 interface WriteCommand {
   type: 'write';
   baseUrl: string;
@@ -172,17 +189,18 @@ async function write(command: WriteCommand) {
     command.senders.map(async (sender, s) => {
       for (let i = 0; now() < deadline; i++) {
         const recipient = sender.recipients[i % sender.recipients.length];
-        const started = now();
-        const res = await fetch(`${command.baseUrl}/send_message/user${recipient}`, {
-          method: 'POST',
-          headers: { Cookie: sender.cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ csrf_token: sender.token, message: `bench ${s}/${i}` }),
-          redirect: 'manual',
-        });
-        await res.arrayBuffer();
-        if (res.status === 302) {
-          times.push(now() - started);
-        } else {
+        const sent = await timedRequest(
+          times,
+          302,
+          `${command.baseUrl}/send_message/user${recipient}`,
+          {
+            method: 'POST',
+            headers: { Cookie: sender.cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams({ csrf_token: sender.token, message: `bench ${s}/${i}` }),
+            redirect: 'manual',
+          },
+        );
+        if (!sent) {
           writeFailures++;
         }
       }
@@ -208,14 +226,10 @@ async function read(command: ReadCommand) {
   await Promise.all(
     command.cookies.map(async (cookie) => {
       while (now() < deadline) {
-        const started = now();
-        const res = await fetch(`${command.baseUrl}${command.path}`, {
+        const read = await timedRequest(times, 200, `${command.baseUrl}${command.path}`, {
           headers: { Cookie: cookie, ...command.headers },
         });
-        await res.arrayBuffer();
-        if (res.status === 200) {
-          times.push(now() - started);
-        } else {
+        if (!read) {
           readFailures++;
         }
       }

@@ -28,8 +28,19 @@ function newestPerName<Row extends { id: number; name: string }>(rows: Row[]): R
   return rows.filter((row) => newest.get(row.name) === row.id);
 }
 
+/** A stored notification as the stream sends it, its JSON built once for every recipient. */
+function streamEvent(
+  id: number,
+  name: string,
+  payloadJson: string,
+  timestamp: number,
+): StreamEvent {
+  const dto: NotificationDto = { name, data: JSON.parse(payloadJson) as unknown, timestamp };
+  return { id, name, json: JSON.stringify(dto) };
+}
+
 export function toStreamEvent(row: Notification): StreamEvent {
-  return { id: row.id, name: row.name, json: JSON.stringify(mapNotification(row)) };
+  return streamEvent(row.id, row.name, row.payloadJson, row.timestamp);
 }
 
 @Injectable()
@@ -78,15 +89,9 @@ export class NotificationsService {
        WHERE (user_id = ? OR user_id IS NULL) AND id > ? ORDER BY id`,
       [userId, afterId ?? 0],
     );
-    return newestPerName(rows).map((row) => ({
-      id: row.id,
-      name: row.name,
-      json: JSON.stringify({
-        name: row.name,
-        data: JSON.parse(row.payload_json) as unknown,
-        timestamp: row.timestamp,
-      } satisfies NotificationDto),
-    }));
+    return newestPerName(rows).map((row) =>
+      streamEvent(row.id, row.name, row.payload_json, row.timestamp),
+    );
   }
 
   /** Notifications matching the filter, newest first (admin). */
@@ -128,7 +133,10 @@ export class NotificationsService {
     return this.users.count();
   }
 
-  /** The user's notifications (own and for everyone) newer than `since` (unix seconds), oldest first. */
+  /**
+   * The user's notifications (own and for everyone) newer than `since` (unix seconds), oldest
+   * first.
+   */
   async since(userId: number, since: number): Promise<NotificationDto[]> {
     const rows = await this.notifications.find({
       where: [

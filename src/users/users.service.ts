@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Brackets, EntityManager, MoreThan, Repository } from 'typeorm';
+import { Brackets, EntityManager, Repository } from 'typeorm';
 import { PageRequest } from '../common/pagination';
 import { Role, User } from './user.entity';
 
@@ -131,17 +131,6 @@ export class UsersService {
 
   count(): Promise<number> {
     return this.users.count();
-  }
-
-  /** Ids in ascending order after `afterId`, `limit` at a time: for work over every user. */
-  async idsAfter(afterId: number, limit: number): Promise<number[]> {
-    const rows = await this.users.find({
-      select: { id: true },
-      where: { id: MoreThan(afterId) },
-      order: { id: 'ASC' },
-      take: limit,
-    });
-    return rows.map((row) => row.id);
   }
 
   list(page: PageRequest): Promise<[User[], number]> {
