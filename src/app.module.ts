@@ -1,4 +1,10 @@
-import { MiddlewareConsumer, Module, NestModule, ValidationPipe } from '@nestjs/common';
+import {
+  MiddlewareConsumer,
+  Module,
+  NestModule,
+  RequestMethod,
+  ValidationPipe,
+} from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -42,6 +48,8 @@ const ONE_MINUTE_MS = 60_000;
     }),
     I18nModule.forRoot({
       fallbackLanguage: 'en',
+      // Nothing reads I18nContext.current(): no async context for every request and stream.
+      skipAsyncHook: true,
       loaderOptions: { path: join(__dirname, '..', 'i18n'), watch: false },
       resolvers: [
         new QueryResolver(['lang']),
@@ -92,6 +100,10 @@ const ONE_MINUTE_MS = 60_000;
 })
 export class AppModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(LanguageCookieMiddleware, ViewLocalsMiddleware).forRoutes('{*path}');
+    consumer
+      .apply(LanguageCookieMiddleware, ViewLocalsMiddleware)
+      // The event stream renders no page and keeps its request open for hours.
+      .exclude({ path: 'notifications/stream', method: RequestMethod.GET })
+      .forRoutes('{*path}');
   }
 }

@@ -17,12 +17,12 @@ import {
   ApiOperation,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { SessionsService } from '../auth/sessions.service';
 import { CurrentUser } from '../auth/decorators';
 import { ErrorDto } from '../common/api/error.dto';
 import { paginate, PaginatedDto, toPageRequest } from '../common/api/paginated';
 import { ParseIdPipe } from '../common/api/parse-id.pipe';
 import { MessagesService } from '../messages/messages.service';
-import { NotificationStreamService } from '../notifications/notification-stream.service';
 import { Role, User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { AdminApi } from './admin-api.decorator';
@@ -37,7 +37,7 @@ export class AdminUsersController {
   constructor(
     private readonly users: UsersService,
     private readonly messages: MessagesService,
-    private readonly streams: NotificationStreamService,
+    private readonly sessions: SessionsService,
   ) {}
 
   @Get()
@@ -85,7 +85,7 @@ export class AdminUsersController {
       ...(body.about_me !== undefined ? { aboutMe: body.about_me || null } : {}),
     });
     if (body.disabled) {
-      this.streams.closeStreamsOf(user.id);
+      await this.sessions.endAll(user.id);
     }
     return this.view(user);
   }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
 import { MessagesModule } from '../messages/messages.module';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { UsersModule } from '../users/users.module';
@@ -8,7 +9,7 @@ import { AdminStatsController } from './admin-stats.controller';
 import { AdminUsersController } from './admin-users.controller';
 
 @Module({
-  imports: [UsersModule, MessagesModule, NotificationsModule],
+  imports: [UsersModule, AuthModule, MessagesModule, NotificationsModule],
   controllers: [
     AdminUsersController,
     AdminMessagesController,

@@ -8,23 +8,28 @@ import { flash } from '../common/views/flash';
 import { User } from '../users/user.entity';
 import { clearAuthCookie, setAuthCookie } from './auth-cookie';
 import { AuthService } from './auth.service';
-import { CurrentUser, Public } from './decorators';
+import { AuthSession, CurrentSession, CurrentUser, Public } from './decorators';
+import { SessionsService } from './sessions.service';
 import { LoginDto } from './dto/login.dto';
 import { RegisterDto } from './dto/register.dto';
 
 @Controller('auth')
-@Public()
 // Browser pages and feeds, not part of the documented JSON API.
 @ApiExcludeController()
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly sessions: SessionsService,
+  ) {}
 
+  @Public()
   @Get('register')
   @Render('auth/register')
   registerForm() {
     return { form: {} };
   }
 
+  @Public()
   @Post('register')
   async register(@Body() body: unknown, @Req() req: Request, @Res() res: Response) {
     const result = validateForm(RegisterDto, body);
@@ -37,6 +42,7 @@ export class AuthController {
     return res.redirect(302, '/auth/login');
   }
 
+  @Public()
   @Get('login')
   loginForm(
     @CurrentUser() user: User | undefined,
@@ -49,6 +55,7 @@ export class AuthController {
     return res.render('auth/login', { form: {}, next: safeRedirectTarget(next, '') });
   }
 
+  @Public()
   @Post('login')
   @RateLimit('login')
   async login(
@@ -75,11 +82,30 @@ export class AuthController {
     return res.redirect(302, safeRedirectTarget(next));
   }
 
+  /** Ends this browser's session on the server: its token is refused from now on. */
+  @Public()
   @Post('logout')
   @HttpCode(302)
-  logout(@Req() req: Request, @Res() res: Response) {
+  async logout(
+    @CurrentSession() session: AuthSession | undefined,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    if (session) {
+      await this.sessions.end(session.userId, session.id);
+    }
     clearAuthCookie(res);
     flash(req, res, { category: 'info', key: 'auth.logged_out' });
+    res.redirect(302, '/');
+  }
+
+  /** Ends every session of the user: other browsers, devices and API tokens too. */
+  @Post('logout_everywhere')
+  @HttpCode(302)
+  async logoutEverywhere(@CurrentUser() user: User, @Req() req: Request, @Res() res: Response) {
+    await this.sessions.endAll(user.id);
+    clearAuthCookie(res);
+    flash(req, res, { category: 'info', key: 'auth.logged_out_everywhere' });
     res.redirect(302, '/');
   }
 }

@@ -2,17 +2,23 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { AllConfigType } from '../config/config.type';
+import { NotificationsModule } from '../notifications/notifications.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { ApiAuthController } from './api-auth.controller';
 import { jwtKey } from './jwt-key';
-import { JwtBearerStrategy, JwtStrategy } from './jwt.strategy';
+import { JwtBearerStrategy, JwtStrategy, TokenValidator } from './jwt.strategy';
+import { Session } from './session.entity';
+import { SessionsService } from './sessions.service';
 
 @Module({
   imports: [
+    TypeOrmModule.forFeature([Session]),
     UsersModule,
+    NotificationsModule,
     PassportModule,
     JwtModule.registerAsync({
       inject: [ConfigService],
@@ -29,7 +35,7 @@ import { JwtBearerStrategy, JwtStrategy } from './jwt.strategy';
     }),
   ],
   controllers: [AuthController, ApiAuthController],
-  providers: [AuthService, JwtStrategy, JwtBearerStrategy],
-  exports: [AuthService],
+  providers: [AuthService, SessionsService, TokenValidator, JwtStrategy, JwtBearerStrategy],
+  exports: [AuthService, SessionsService],
 })
 export class AuthModule {}

@@ -9,6 +9,7 @@ import { UsersService } from '../users/users.service';
 import { RegisterDto } from './dto/register.dto';
 import { JwtPayload } from './jwt.strategy';
 import { hashPassword, verifyPassword } from './passwords';
+import { SessionsService } from './sessions.service';
 
 export interface IssuedToken {
   token: string;
@@ -35,28 +36,10 @@ export class AuthService {
 
   constructor(
     private readonly users: UsersService,
+    private readonly sessions: SessionsService,
     private readonly jwt: JwtService,
     private readonly config: ConfigService<AllConfigType, true>,
   ) {}
-
-  /**
-   * The id of the user a JWT names, checked as the passport strategies check it (HS256, not
-   * expired, user present and enabled); null otherwise. For the event stream, which is served
-   * off Express; the page that opened the stream has already recorded the visit (last_seen).
-   */
-  async activeUserIdForToken(token: string | null): Promise<number | null> {
-    if (!token) {
-      return null;
-    }
-    let payload: JwtPayload;
-    try {
-      payload = await this.jwt.verifyAsync<JwtPayload>(token);
-    } catch {
-      return null;
-    }
-    const id = payload.sub;
-    return typeof id === 'number' && (await this.users.isActive(id)) ? id : null;
-  }
 
   /** Creates the account, or returns the errors to show next to the fields. */
   async register(form: RegisterDto): Promise<FormErrors<RegisterDto> | null> {
@@ -93,7 +76,8 @@ export class AuthService {
   async issueToken(user: User, remember: boolean): Promise<IssuedToken> {
     const auth = this.config.getOrThrow('auth', { infer: true });
     const expiresInSeconds = durationSeconds(remember ? auth.rememberExpiresIn : auth.expiresIn);
-    const payload: JwtPayload = { sub: user.id };
+    const sid = await this.sessions.start(user.id, expiresInSeconds);
+    const payload: JwtPayload = { sub: user.id, sid };
     const token = await this.jwt.signAsync(payload, { expiresIn: expiresInSeconds });
     return {
       token,

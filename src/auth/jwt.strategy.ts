@@ -1,15 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { PassportStrategy } from '@nestjs/passport';
+import type { Request } from 'express';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AllConfigType } from '../config/config.type';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { authCookieOf } from './auth-cookie';
+import { attachSession } from './decorators';
 import { jwtKey } from './jwt-key';
+import { SessionsService } from './sessions.service';
 
 export interface JwtPayload {
   sub: number;
+  /** The server-side session (see Session): gone after logout, so the token is refused. */
+  sid: string;
 }
 
 /** HS256 only: tokens signed otherwise (including alg "none") are refused. */
@@ -19,17 +24,34 @@ function verifyOptions(config: ConfigService<AllConfigType, true>) {
     secretOrKey: jwtKey(config.getOrThrow('auth.jwtSecret', { infer: true })) as unknown as Buffer,
     algorithms: ['HS256' as const],
     ignoreExpiration: false,
+    passReqToCallback: true as const,
   };
 }
 
-/** The user a valid token names, unless they are gone or disabled. */
-async function userFor(users: UsersService, payload: JwtPayload): Promise<User | false> {
-  const user = typeof payload.sub === 'number' ? await users.findById(payload.sub) : null;
-  if (!user || user.disabled) {
-    return false;
+/**
+ * Checks a token's claims against the database: its session is live and its user enabled.
+ * Both strategies share it, so pages, feeds, the stream and the API refuse the same tokens.
+ */
+@Injectable()
+export class TokenValidator {
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly users: UsersService,
+  ) {}
+
+  async validate(req: Request, payload: JwtPayload): Promise<User | false> {
+    const { sub, sid } = payload;
+    if (typeof sub !== 'number' || typeof sid !== 'string') {
+      return false;
+    }
+    const user = await this.sessions.activeUser(sub, sid);
+    if (!user) {
+      return false;
+    }
+    attachSession(req, { id: sid, userId: sub });
+    await this.users.touchLastSeen(user);
+    return user;
   }
-  await users.touchLastSeen(user);
-  return user;
 }
 
 /**
@@ -40,7 +62,7 @@ async function userFor(users: UsersService, payload: JwtPayload): Promise<User |
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(
     config: ConfigService<AllConfigType, true>,
-    private readonly users: UsersService,
+    private readonly tokens: TokenValidator,
   ) {
     super({
       jwtFromRequest: ExtractJwt.fromExtractors([
@@ -51,8 +73,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
   }
 
-  validate(payload: JwtPayload): Promise<User | false> {
-    return userFor(this.users, payload);
+  validate(req: Request, payload: JwtPayload): Promise<User | false> {
+    return this.tokens.validate(req, payload);
   }
 }
 
@@ -64,12 +86,12 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
 export class JwtBearerStrategy extends PassportStrategy(Strategy, 'jwt-bearer') {
   constructor(
     config: ConfigService<AllConfigType, true>,
-    private readonly users: UsersService,
+    private readonly tokens: TokenValidator,
   ) {
     super({ jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), ...verifyOptions(config) });
   }
 
-  validate(payload: JwtPayload): Promise<User | false> {
-    return userFor(this.users, payload);
+  validate(req: Request, payload: JwtPayload): Promise<User | false> {
+    return this.tokens.validate(req, payload);
   }
 }

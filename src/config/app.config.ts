@@ -49,6 +49,12 @@ class AppEnv {
   @IsInt()
   @Min(100)
   SSE_STALL_TIMEOUT_MS?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  SSE_MAX_STREAMS_PER_USER?: number;
 }
 
 export interface AppConfig {
@@ -68,6 +74,8 @@ export interface AppConfig {
   sseRetryMs: number;
   /** A stream whose client reads nothing for this long is dropped (it reconnects and resumes). */
   sseStallTimeoutMs: number;
+  /** Open event streams one user may hold in one process; the next one gets 429. */
+  sseMaxStreamsPerUser: number;
 }
 
 export default registerAs('app', (): AppConfig => {
@@ -83,5 +91,6 @@ export default registerAs('app', (): AppConfig => {
     sseHeartbeatMs: env.SSE_HEARTBEAT_MS ?? 20_000,
     sseRetryMs: env.SSE_RETRY_MS ?? 3_000,
     sseStallTimeoutMs: env.SSE_STALL_TIMEOUT_MS ?? 60_000,
+    sseMaxStreamsPerUser: env.SSE_MAX_STREAMS_PER_USER ?? 10,
   };
 });

@@ -1,6 +1,7 @@
+import { Session } from '../auth/session.entity';
 import { Message } from '../messages/message.entity';
 import { Notification } from '../notifications/notification.entity';
 import { User } from '../users/user.entity';
 
 /** Every entity, listed explicitly (globs pick up .d.ts files and raw .ts under test runners). */
-export const ENTITIES = [User, Message, Notification];
+export const ENTITIES = [User, Message, Notification, Session];

@@ -1,10 +1,13 @@
+import { HttpException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EventEmitter } from 'node:events';
-import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { Subscription } from 'rxjs';
 import { InProcessNotificationBus } from './bus/in-process-notification-bus';
 import { StreamEvent } from './bus/notification-bus';
 import { NotificationStreamService, parseLastEventId } from './notification-stream.service';
 import { NotificationsService } from './notifications.service';
+import { SseMessage } from './stream-connection';
 
 const event = (id: number, name = 'unread_message_count'): StreamEvent => ({
   id,
@@ -12,133 +15,179 @@ const event = (id: number, name = 'unread_message_count'): StreamEvent => ({
   json: JSON.stringify({ name, data: id, timestamp: id }),
 });
 
-/** A response whose client reads nothing while `writableNeedDrain` is true. */
-class FakeResponse extends EventEmitter {
+/** A client socket that stops reading while `writableNeedDrain` is true. */
+class FakeSocket extends EventEmitter {
   writableNeedDrain = false;
   destroyed = false;
-  readonly written: string[] = [];
-  writeHead() {
-    return this;
-  }
-  write(chunk: string | Buffer) {
-    this.written.push(chunk.toString());
-    return true;
-  }
-  end() {
-    this.emit('close');
-  }
   destroy() {
     this.destroyed = true;
-    this.emit('close');
   }
-  /** Ids of the data frames written so far. */
-  get dataIds(): number[] {
-    return this.written
-      .filter((frame) => frame.includes('\ndata: '))
-      .map((frame) => Number(/^id: (\d+)/.exec(frame)?.[1]));
-  }
+}
+
+/** One subscribed stream, as Nest's @Sse would subscribe to it. */
+interface Client {
+  messages: SseMessage[];
+  socket: FakeSocket;
+  abort: AbortController;
+  subscription: Subscription;
+  completed: boolean;
 }
 
 describe(NotificationStreamService.name, () => {
   let sut: NotificationStreamService;
   let bus: InProcessNotificationBus;
-  let resolveBacklog: (events: StreamEvent[]) => void;
-  let res: FakeResponse;
+  let backlogs: ((events: StreamEvent[]) => void)[];
+
+  const open = (userId: number, lastEventId: number | null = null, sessionId = 's1'): Client => {
+    const socket = new FakeSocket();
+    const abort = new AbortController();
+    const client = { messages: [], socket, abort, completed: false } as unknown as Client;
+    client.subscription = sut
+      .open({
+        userId,
+        sessionId,
+        lastEventId,
+        socket: socket as unknown as Socket,
+        signal: abort.signal,
+      })
+      .subscribe({
+        next: (message) => client.messages.push(message),
+        complete: () => (client.completed = true),
+      });
+    return client;
+  };
+  const dataIds = (client: Client) =>
+    client.messages.filter((m) => m.data !== undefined).map((m) => Number(m.id));
+  const heartbeats = (client: Client) =>
+    client.messages.filter((m) => m.comment !== undefined).length;
+  const readBacklog = async (events: StreamEvent[] = []) => {
+    backlogs.shift()?.(events);
+    await Promise.resolve();
+  };
 
   beforeEach(() => {
     jest.useFakeTimers();
+    backlogs = [];
     bus = new InProcessNotificationBus();
     const notifications = {
-      backlog: () => new Promise<StreamEvent[]>((resolve) => (resolveBacklog = resolve)),
+      backlog: () => new Promise<StreamEvent[]>((resolve) => backlogs.push(resolve)),
     } as unknown as NotificationsService;
     const config = {
-      getOrThrow: () => ({ sseHeartbeatMs: 20_000, sseRetryMs: 3000, sseStallTimeoutMs: 60_000 }),
+      getOrThrow: () => ({
+        sseHeartbeatMs: 20_000,
+        sseRetryMs: 3000,
+        sseStallTimeoutMs: 60_000,
+        sseMaxStreamsPerUser: 3,
+      }),
     } as unknown as ConfigService;
     sut = new NotificationStreamService(bus, notifications, config as never);
-    res = new FakeResponse();
-    sut.open(7, 10, res as unknown as ServerResponse);
   });
 
   afterEach(() => {
-    res.emit('close');
     sut.onModuleDestroy();
     jest.useRealTimers();
   });
 
-  const openBacklog = async (events: StreamEvent[] = []) => {
-    resolveBacklog(events);
-    await Promise.resolve();
-  };
-
-  it('should send the backlog, then what arrived while it was read, with no duplicate', async () => {
-    bus.publish(7, event(12)); // committed after the subscription, also found by the backlog
+  it('should send the retry frame, the backlog, then what arrived meanwhile, once each', async () => {
+    const client = open(7, 10);
+    bus.publish(7, event(12)); // committed after registration, also found by the backlog
     bus.publish(7, event(13)); // committed after the backlog read
-    await openBacklog([event(11), event(12)]);
+    await readBacklog([event(11), event(12)]);
     bus.publish(7, event(14));
-    expect(res.written[0]).toBe('id: 10\nretry: 3000\n\n');
-    expect(res.dataIds).toEqual([11, 12, 13, 14]);
+    expect(client.messages[0]).toEqual({ id: '10', retry: 3000 });
+    expect(dataIds(client)).toEqual([11, 12, 13, 14]);
   });
 
-  it('should keep only the newest event per name for a client that is not reading', async () => {
-    await openBacklog();
-    res.writableNeedDrain = true;
-    for (let id = 20; id < 1020; id++) {
-      bus.publish(7, event(id));
-    }
-    bus.publish(7, event(1020, 'announcement'));
-    expect(res.dataIds).toEqual([]);
-    res.writableNeedDrain = false;
-    res.emit('drain');
-    expect(res.dataIds).toEqual([1019, 1020]);
-  });
-
-  it('should drop a client that reads nothing for the stall timeout', async () => {
-    await openBacklog();
-    res.writableNeedDrain = true;
-    bus.publish(7, event(30));
-    jest.advanceTimersByTime(59_000);
-    expect(res.destroyed).toBe(false);
-    jest.advanceTimersByTime(1_000);
-    expect(res.destroyed).toBe(true);
-    expect(sut.openCount).toBe(0);
+  it('should hand every stream of an event the same message, its JSON as a string', async () => {
+    const first = open(7);
+    const second = open(8);
+    await readBacklog();
+    await readBacklog();
+    const shared = event(20);
+    bus.publish(7, shared);
+    bus.publishToAll(event(21));
+    bus.publish(8, shared);
+    expect(first.messages[1]).toBe(second.messages[2]);
+    expect(first.messages[1]).toEqual({ id: '20', data: shared.json });
+    expect(dataIds(first)).toEqual([20, 21]);
+    expect(dataIds(second)).toEqual([21, 20]);
   });
 
   it('should spread heartbeats over the interval, one comment per stream per interval', async () => {
-    await openBacklog();
-    const others = Array.from({ length: 39 }, (_, i) => {
-      const other = new FakeResponse();
-      sut.open(100 + i, null, other as unknown as ServerResponse);
-      return other;
-    });
-    const all = [res, ...others];
-    const beats = () => all.filter((r) => r.written.includes(':\n\n')).length;
+    const clients = Array.from({ length: 40 }, (_, i) => open(100 + i));
+    const beaten = () => clients.filter((c) => heartbeats(c) > 0).length;
     // 20 s in ticks of 100 ms: each tick writes to the streams of one slice of 200.
     jest.advanceTimersByTime(100);
-    expect(beats()).toBe(1);
+    expect(beaten()).toBe(1);
     jest.advanceTimersByTime(900);
-    expect(beats()).toBe(10);
+    expect(beaten()).toBe(10);
     jest.advanceTimersByTime(19_000);
-    expect(beats()).toBe(40);
-    others.forEach((other) => other.emit('close'));
+    expect(beaten()).toBe(40);
+    expect(clients.every((c) => heartbeats(c) === 1)).toBe(true);
   });
 
-  it('should release its subscription, timers and listeners when the client goes', async () => {
-    await openBacklog();
-    res.writableNeedDrain = true;
-    bus.publish(7, event(40));
+  it('should drop a client whose socket takes nothing for the stall timeout', async () => {
+    const client = open(7);
+    await readBacklog();
+    client.socket.writableNeedDrain = true;
+    jest.advanceTimersByTime(40_000);
+    expect(client.socket.destroyed).toBe(false);
+    jest.advanceTimersByTime(40_000);
+    expect(client.socket.destroyed).toBe(true);
+    expect(heartbeats(client)).toBe(0);
+  });
+
+  it('should release a stream when it is unsubscribed, or aborted before it ever was', () => {
+    const client = open(7);
     expect(sut.openCount).toBe(1);
-    res.emit('close');
-    expect(bus.subscriptionCount).toBe(0);
+    client.subscription.unsubscribe();
+    client.abort.abort();
     expect(sut.openCount).toBe(0);
-    expect(res.listenerCount('drain')).toBe(0);
-    sut.onModuleDestroy();
-    expect(jest.getTimerCount()).toBe(0);
+
+    const abort = new AbortController();
+    const socket = null;
+    sut.open({ userId: 7, sessionId: 's', lastEventId: null, socket, signal: abort.signal });
+    expect(sut.openCount).toBe(1);
+    abort.abort();
+    expect(sut.openCount).toBe(0);
   });
 
-  it('should end the streams of a user whose account was closed, in every process', async () => {
-    await openBacklog();
-    sut.closeStreamsOf(7);
-    expect(sut.openCount).toBe(0);
+  it('should refuse a stream over the per-user cap with 429, and take one once a slot frees', () => {
+    const clients = [open(7), open(7), open(7)];
+    open(8);
+    let refused: unknown;
+    try {
+      open(7);
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(HttpException);
+    expect((refused as HttpException).getStatus()).toBe(429);
+    expect(sut.openCount).toBe(4);
+    clients[0].subscription.unsubscribe();
+    expect(() => open(7)).not.toThrow();
+  });
+
+  it("should end only the logged-out session's streams, with a session_ended event", async () => {
+    const laptop = open(7, null, 'laptop');
+    const phone = open(7, null, 'phone');
+    await readBacklog();
+    await readBacklog();
+    bus.endStreams(7, 'laptop');
+    expect(laptop.completed).toBe(true);
+    expect(laptop.messages.at(-1)).toMatchObject({ type: 'session_ended' });
+    expect(phone.completed).toBe(false);
+    bus.endStreams(7, null);
+    expect(phone.completed).toBe(true);
+  });
+
+  it('should catch every stream up from its last event on resync', async () => {
+    const client = open(7);
+    await readBacklog();
+    bus.publish(7, event(30));
+    sut.resync();
+    await readBacklog([event(31), event(32)]);
+    expect(dataIds(client)).toEqual([30, 31, 32]);
   });
 });
 

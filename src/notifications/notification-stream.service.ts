@@ -1,16 +1,11 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { HttpException, HttpStatus, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { Observable } from 'rxjs';
 import { AllConfigType } from '../config/config.type';
-import {
-  CLOSE_STREAMS,
-  controlEvent,
-  NotificationBus,
-  RESYNC,
-  StreamEvent,
-} from './bus/notification-bus';
+import { NotificationBus, StreamEvent, StreamReceiver } from './bus/notification-bus';
 import { NotificationsService } from './notifications.service';
-import { SseConnection } from './sse-connection';
+import { SseMessage, StreamConnection } from './stream-connection';
 
 /** Last-Event-ID as sent by EventSource (header) or by our script (query): a notification id. */
 export function parseLastEventId(...candidates: unknown[]): number | null {
@@ -22,37 +17,46 @@ export function parseLastEventId(...candidates: unknown[]): number | null {
   return null;
 }
 
+/** Who opens a stream, and from where it resumes. */
+export interface StreamRequest {
+  userId: number;
+  sessionId: string;
+  lastEventId: number | null;
+  /** The client's socket, watched for a client that stops reading. */
+  socket: Socket | null;
+  /** Nest's @SseSignal(): aborted however the stream ends, even before it was subscribed. */
+  signal: AbortSignal;
+}
+
 /**
- * Heartbeats go out in slices, one slice per tick, spread over the interval, never all at once:
- * at 19,000 streams a tick writes ~100 of them, so an event never waits behind ~1,000 heartbeat
- * writes in one go.
+ * Heartbeats go out in slices, one slice per tick, spread over the interval: one timer for
+ * every stream, and never a write to all streams in one go.
  */
 const HEARTBEAT_TICK_MS = 100;
 
 /**
- * Every open notification stream of this process, by user. Why not Nest's @Sse: measured in
- * bench/ (README, Performance), its per-connection machinery (an SseStream transform, RxJS
- * operators and a probe timer per stream) cost ~3x the memory of a plain response, and
- * serialised each event once per connection. Here a stream is the response itself plus a small
- * SseConnection; an event's bytes are built once and written to every connection of its user;
- * heartbeats are spread over the interval in slices.
+ * The per-user registry of this process's open notification streams. The bus hands it every
+ * event and session end; it writes each event to the streams of its user, as one message
+ * object built once per event.
  */
 @Injectable()
-export class NotificationStreamService implements OnModuleDestroy {
+export class NotificationStreamService implements StreamReceiver, OnModuleDestroy {
   private readonly logger = new Logger(NotificationStreamService.name);
-  private readonly settings: { heartbeatMs: number; retryMs: number; stallTimeoutMs: number };
-  private readonly byUser = new Map<
-    number,
-    { connections: Set<SseConnection>; unsubscribe: () => void }
-  >();
-  private readonly heartbeatSlices: Set<SseConnection>[];
+  private readonly settings: {
+    heartbeatMs: number;
+    retryMs: number;
+    stallTimeoutMs: number;
+    maxPerUser: number;
+  };
+  private readonly byUser = new Map<number, Set<StreamConnection>>();
+  private readonly heartbeatSlices: Set<StreamConnection>[];
   private readonly heartbeatTimer: NodeJS.Timeout;
   private heartbeatTick = 0;
   private nextSlice = 0;
   private openStreams = 0;
 
   constructor(
-    private readonly bus: NotificationBus,
+    bus: NotificationBus,
     private readonly notifications: NotificationsService,
     config: ConfigService<AllConfigType, true>,
   ) {
@@ -61,14 +65,16 @@ export class NotificationStreamService implements OnModuleDestroy {
       heartbeatMs: app.sseHeartbeatMs,
       retryMs: app.sseRetryMs,
       stallTimeoutMs: app.sseStallTimeoutMs,
+      maxPerUser: app.sseMaxStreamsPerUser,
     };
     const slices = Math.max(1, Math.round(this.settings.heartbeatMs / HEARTBEAT_TICK_MS));
-    this.heartbeatSlices = Array.from({ length: slices }, () => new Set<SseConnection>());
+    this.heartbeatSlices = Array.from({ length: slices }, () => new Set<StreamConnection>());
     this.heartbeatTimer = setInterval(
       () => this.heartbeatSlice(),
       Math.max(10, Math.floor(this.settings.heartbeatMs / slices)),
     );
     this.heartbeatTimer.unref();
+    bus.attach(this);
   }
 
   onModuleDestroy(): void {
@@ -81,97 +87,95 @@ export class NotificationStreamService implements OnModuleDestroy {
   }
 
   /**
-   * Closes the user's open streams in every process; EventSource reconnects and is refused
-   * once the user is logged out.
+   * The user's stream: the stored backlog first, then live events. It counts against the
+   * user's cap from now on, so a flood of connects can't pass it; 429 over the cap.
    */
-  closeStreamsOf(userId: number): void {
-    this.bus.publish(userId, controlEvent(CLOSE_STREAMS));
-  }
-
-  /** Starts the stream on `res`: the stored backlog first, then live events. */
-  open(userId: number, lastEventId: number | null, res: ServerResponse): void {
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream',
-      'Cache-Control': 'no-cache, no-transform',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
-    });
-    res.socket?.setNoDelay(true);
-    res.socket?.setTimeout(0);
-    // The first frame carries the reconnection delay and no data, so no event fires; its id is
-    // the client's own cursor, so it moves nothing.
-    res.write(`id: ${lastEventId ?? 0}\nretry: ${this.settings.retryMs}\n\n`);
-
-    const connection = new SseConnection(
-      res,
-      userId,
-      lastEventId ?? 0,
-      this.settings.stallTimeoutMs,
+  open(request: StreamRequest): Observable<SseMessage> {
+    if ((this.byUser.get(request.userId)?.size ?? 0) >= this.settings.maxPerUser) {
+      throw new HttpException('errors.too_many_streams', HttpStatus.TOO_MANY_REQUESTS);
+    }
+    const connection = new StreamConnection(
+      request.userId,
+      request.sessionId,
+      request.lastEventId,
+      request.socket,
     );
     this.add(connection);
-    res.once('close', () => this.remove(connection));
-    // Subscribed (above) before the backlog is read: nothing committed in between is missed.
-    this.notifications.backlog(userId, lastEventId).then(
-      (backlog) => connection.startLive(backlog),
-      (error: unknown) => this.fail(connection, error),
-    );
+    const release = () => this.remove(connection);
+    request.signal.addEventListener('abort', release, { once: true });
+    return new Observable<SseMessage>((subscriber) => {
+      connection.attach(subscriber, this.settings.retryMs);
+      // Registered (above) before the backlog is read: nothing committed in between is missed.
+      this.notifications.backlog(request.userId, request.lastEventId).then(
+        (backlog) => connection.startLive(backlog),
+        (error: unknown) => this.fail(connection, error),
+      );
+      return release;
+    });
   }
 
-  private add(connection: SseConnection): void {
-    let user = this.byUser.get(connection.userId);
-    if (!user) {
-      const connections = new Set<SseConnection>();
-      const unsubscribe = this.bus.subscribe(connection.userId, (event) =>
-        this.dispatch(connections, event),
-      );
-      user = { connections, unsubscribe };
-      this.byUser.set(connection.userId, user);
+  deliver(userId: number | null, event: StreamEvent): void {
+    if (userId === null) {
+      this.byUser.forEach((connections) => connections.forEach((c) => c.deliver(event)));
+    } else {
+      this.byUser.get(userId)?.forEach((c) => c.deliver(event));
     }
-    user.connections.add(connection);
+  }
+
+  endStreams(userId: number, sessionId: string | null): void {
+    this.byUser.get(userId)?.forEach((connection) => {
+      if (sessionId === null || connection.sessionId === sessionId) {
+        connection.endSession();
+      }
+    });
+  }
+
+  resync(): void {
+    this.byUser.forEach((connections) => connections.forEach((c) => this.catchUp(c)));
+  }
+
+  private add(connection: StreamConnection): void {
+    let connections = this.byUser.get(connection.userId);
+    if (!connections) {
+      connections = new Set();
+      this.byUser.set(connection.userId, connections);
+    }
+    connections.add(connection);
     connection.heartbeatSlot = this.nextSlice++ % this.heartbeatSlices.length;
     this.heartbeatSlices[connection.heartbeatSlot].add(connection);
     this.openStreams++;
   }
 
-  private remove(connection: SseConnection): void {
-    connection.close();
-    this.heartbeatSlices[connection.heartbeatSlot].delete(connection);
-    const user = this.byUser.get(connection.userId);
-    if (user?.connections.delete(connection)) {
-      this.openStreams--;
-      if (user.connections.size === 0) {
-        user.unsubscribe();
-        this.byUser.delete(connection.userId);
-      }
+  /** Idempotent: called by the observable's teardown and by the request's abort signal. */
+  private remove(connection: StreamConnection): void {
+    const connections = this.byUser.get(connection.userId);
+    if (!connections?.delete(connection)) {
+      return;
     }
-  }
-
-  private dispatch(connections: Set<SseConnection>, event: StreamEvent): void {
-    if (event.name === CLOSE_STREAMS) {
-      connections.forEach((c) => c.res.end());
-    } else if (event.name === RESYNC) {
-      connections.forEach((c) => this.catchUp(c));
-    } else {
-      connections.forEach((c) => c.deliver(event));
+    this.openStreams--;
+    this.heartbeatSlices[connection.heartbeatSlot].delete(connection);
+    if (connections.size === 0) {
+      this.byUser.delete(connection.userId);
     }
   }
 
   /** Fan-out may have lost events (Redis was away): send what was stored after the last one. */
-  private catchUp(connection: SseConnection): void {
+  private catchUp(connection: StreamConnection): void {
     this.notifications.backlog(connection.userId, connection.lastSentId).then(
       (missed) => missed.forEach((event) => connection.deliver(event)),
       (error: unknown) => this.fail(connection, error),
     );
   }
 
-  private fail(connection: SseConnection, error: unknown): void {
+  private fail(connection: StreamConnection, error: unknown): void {
     this.logger.error(error instanceof Error ? error.stack : String(error));
-    connection.res.end();
+    connection.close();
   }
 
   private heartbeatSlice(): void {
+    const now = Date.now();
     this.heartbeatSlices[this.heartbeatTick++ % this.heartbeatSlices.length].forEach((c) =>
-      c.heartbeat(),
+      c.heartbeat(now, this.settings.stallTimeoutMs),
     );
   }
 }

@@ -1,12 +1,14 @@
-/** Every kind of notification and the payload it carries: one typed map for server and tests. */
+/**
+ * Every notification the server itself stores, and the payload it carries: one typed map for
+ * server and tests. No index signature, so a misspelt name does not compile. Names an admin
+ * sends through the API are free-form and go through NotificationsService.addCustom.
+ */
 export interface NotificationPayloads {
   /** The recipient's number of unread private messages. */
   unread_message_count: number;
-  /** Anything else an admin sends through the API, e.g. "announcement" ({message}). */
-  [adminNotification: string]: unknown;
 }
 
-export type NotificationName = Extract<keyof NotificationPayloads, string>;
+export type NotificationName = keyof NotificationPayloads;
 
 /** What /notifications returns and the event stream sends, per notification. */
 export interface NotificationDto {

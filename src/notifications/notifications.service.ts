@@ -57,14 +57,23 @@ export class NotificationsService {
    * transaction: the change that caused it and the notification commit or fail together.
    * Open streams get it once that transaction has committed, never for a rolled-back one.
    */
-  async add<N extends NotificationName>(
+  add<N extends NotificationName>(
     tx: Tx,
     userId: number,
     name: N,
     data: NotificationPayloads[N],
   ): Promise<Notification> {
+    return this.store(tx, userId, name, data);
+  }
+
+  /** Like add, for the free-form names an admin sends through the API. */
+  addCustom(tx: Tx, userId: number, name: string, data: unknown): Promise<Notification> {
+    return this.store(tx, userId, name, data);
+  }
+
+  private async store(tx: Tx, userId: number, name: string, data: unknown) {
     const repository = tx.manager.getRepository(Notification);
-    await repository.delete({ userId, name: name as string });
+    await repository.delete({ userId, name });
     const row = await repository.save(
       repository.create({
         userId,
@@ -79,9 +88,8 @@ export class NotificationsService {
 
   /**
    * What a stream sends before live events: the notifications (own and for everyone) stored
-   * after `afterId` (the client's Last-Event-ID), or all current ones for a fresh stream. One
-   * plain SELECT on the user's index: it runs on every connect, where TypeORM's find cost ~10x
-   * the query itself (bench/).
+   * after `afterId` (the client's Last-Event-ID), or all current ones for a fresh stream. A
+   * plain SELECT on the user's index rather than a find: it runs on every connect.
    */
   async backlog(userId: number, afterId: number | null): Promise<StreamEvent[]> {
     const rows = await this.notifications.query<BacklogRow[]>(

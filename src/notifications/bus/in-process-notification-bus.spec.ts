@@ -1,39 +1,37 @@
 import { InProcessNotificationBus } from './in-process-notification-bus';
-import { StreamEvent } from './notification-bus';
+import { StreamEvent, StreamReceiver } from './notification-bus';
 
 const event = (id: number): StreamEvent => ({ id, name: 'unread_message_count', json: '{}' });
 
 describe(InProcessNotificationBus.name, () => {
   let sut: InProcessNotificationBus;
+  let received: string[];
 
   beforeEach(() => {
     sut = new InProcessNotificationBus();
+    received = [];
+    const receiver: StreamReceiver = {
+      deliver: (userId, e) => received.push(`deliver ${userId} ${e.id}`),
+      endStreams: (userId, sessionId) => received.push(`end ${userId} ${sessionId}`),
+      resync: () => received.push('resync'),
+    };
+    sut.attach(receiver);
   });
 
-  it("should deliver an event to every subscription of its user and no one else's", () => {
-    const first: number[] = [];
-    const second: number[] = [];
-    const other: number[] = [];
-    sut.subscribe(1, (e) => first.push(e.id));
-    sut.subscribe(1, (e) => second.push(e.id));
-    sut.subscribe(2, (e) => other.push(e.id));
+  it("should hand each event to the registry with its user, or null for everyone's", () => {
     sut.publish(1, event(10));
-    expect(first).toEqual([10]);
-    expect(second).toEqual([10]);
-    expect(other).toEqual([]);
+    sut.publishToAll(event(11));
+    expect(received).toEqual(['deliver 1 10', 'deliver null 11']);
   });
 
-  it('should forget a subscription once, however often it is closed', () => {
-    const seen: number[] = [];
-    const close = sut.subscribe(1, (e) => seen.push(e.id));
-    const keep = sut.subscribe(1, () => undefined);
-    expect(sut.subscriptionCount).toBe(2);
-    close();
-    close();
-    expect(sut.subscriptionCount).toBe(1);
-    sut.publish(1, event(11));
-    expect(seen).toEqual([]);
-    keep();
-    expect(sut.subscriptionCount).toBe(0);
+  it('should hand session ends to the registry as their own call', () => {
+    sut.endStreams(3, 'abc');
+    sut.endStreams(3, null);
+    expect(received).toEqual(['end 3 abc', 'end 3 null']);
+  });
+
+  it('should drop what it carries while no registry is attached', () => {
+    const detached = new InProcessNotificationBus();
+    expect(() => detached.publish(1, event(1))).not.toThrow();
   });
 });

@@ -7,31 +7,37 @@ export interface StreamEvent {
   json: string;
 }
 
-export type StreamListener = (event: StreamEvent) => void;
-
-/** Control event for one user: end their open streams (the account was disabled). */
-export const CLOSE_STREAMS = '__close_streams';
-/** Control event for every stream: fan-out may have lost events, catch up from the database. */
-export const RESYNC = '__resync';
-
-export function controlEvent(name: typeof CLOSE_STREAMS | typeof RESYNC): StreamEvent {
-  return { id: 0, name, json: '' };
+/**
+ * This process's registry of open streams: the one place the bus hands what it carries to.
+ * Control messages (end streams, resync) are calls of their own, never fake events.
+ */
+export interface StreamReceiver {
+  /** An event for one user's streams, or for every stream when `userId` is null. */
+  deliver(userId: number | null, event: StreamEvent): void;
+  /** Ends the user's streams opened with session `sessionId`, or all of them when null. */
+  endStreams(userId: number, sessionId: string | null): void;
+  /** Fan-out may have lost events: every stream catches up from the database. */
+  resync(): void;
 }
 
 /**
- * Carries committed notifications to the streams of their user. The in-process bus serves a
- * single process; a pub/sub implementation (Redis) fans out across processes behind the same
- * interface, so controllers and services never change.
+ * Carries committed notifications and session ends to the open streams of their user. The
+ * in-process bus serves a single process; a pub/sub implementation (Redis) fans out across
+ * processes behind the same interface, so controllers and services never change.
  */
 export abstract class NotificationBus {
+  protected receiver: StreamReceiver | null = null;
+
+  /** Called once by the stream registry of this process. */
+  attach(receiver: StreamReceiver): void {
+    this.receiver = receiver;
+  }
+
   abstract publish(userId: number, event: StreamEvent): void;
 
   /** Hands one event to every open stream: the same object, so its bytes are built once. */
   abstract publishToAll(event: StreamEvent): void;
 
-  /** Calls `listener` for each event of the user until the returned function is called. */
-  abstract subscribe(userId: number, listener: StreamListener): () => void;
-
-  /** Subscriptions open in this process (for /health and the tests). */
-  abstract get subscriptionCount(): number;
+  /** Ends the user's streams of one session (logout), or all of them (null), in every process. */
+  abstract endStreams(userId: number, sessionId: string | null): void;
 }

@@ -2,14 +2,13 @@ import { Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import Redis, { RedisOptions } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { InProcessNotificationBus } from './in-process-notification-bus';
-import { controlEvent, RESYNC, StreamEvent } from './notification-bus';
+import { StreamEvent } from './notification-bus';
 
-interface Envelope {
-  origin: string;
-  /** null: for every user. */
-  userId: number | null;
-  event: StreamEvent;
-}
+/** What travels over the channel: an event, or the end of a user's streams. */
+type Envelope = { origin: string } & (
+  | { kind: 'event'; /** null: for every user. */ userId: number | null; event: StreamEvent }
+  | { kind: 'end'; userId: number; sessionId: string | null }
+);
 
 const CHANNEL = 'microblog:notifications';
 
@@ -23,7 +22,7 @@ export function reconnectDelay(attempt: number): number {
  * connection (not one per client) on one channel and routes events to its own streams by
  * user id. Events for this process's streams are delivered directly, so they never wait for
  * Redis. Redis is only the fan-out path: the database is the source of truth, and when the
- * subscriber comes back after losing Redis, every local stream catches up from it (RESYNC).
+ * subscriber comes back after losing Redis, every local stream catches up from it (resync).
  */
 export class RedisNotificationBus
   extends InProcessNotificationBus
@@ -83,12 +82,17 @@ export class RedisNotificationBus
 
   override publish(userId: number, event: StreamEvent): void {
     super.publish(userId, event);
-    this.send({ origin: this.origin, userId, event });
+    this.send({ origin: this.origin, kind: 'event', userId, event });
   }
 
   override publishToAll(event: StreamEvent): void {
     super.publishToAll(event);
-    this.send({ origin: this.origin, userId: null, event });
+    this.send({ origin: this.origin, kind: 'event', userId: null, event });
+  }
+
+  override endStreams(userId: number, sessionId: string | null): void {
+    super.endStreams(userId, sessionId);
+    this.send({ origin: this.origin, kind: 'end', userId, sessionId });
   }
 
   private send(envelope: Envelope): void {
@@ -110,10 +114,8 @@ export class RedisNotificationBus
       this.logger.log('Connected to Redis: notifications fan out across processes');
     }
     if (this.lost) {
-      this.logger.log(
-        `Redis is back: catching up ${this.subscriptionCount} stream(s) from the database`,
-      );
-      super.publishToAll(controlEvent(RESYNC));
+      this.logger.log('Redis is back: catching up the local streams from the database');
+      this.receiver?.resync();
     }
     this.connectedOnce = true;
     this.lost = false;
@@ -121,14 +123,14 @@ export class RedisNotificationBus
 
   private receive(raw: string): void {
     try {
-      const { origin, userId, event } = JSON.parse(raw) as Envelope;
-      if (origin === this.origin) {
+      const envelope = JSON.parse(raw) as Envelope;
+      if (envelope.origin === this.origin) {
         return;
       }
-      if (userId === null) {
-        super.publishToAll(event);
+      if (envelope.kind === 'end') {
+        super.endStreams(envelope.userId, envelope.sessionId);
       } else {
-        super.publish(userId, event);
+        this.receiver?.deliver(envelope.userId, envelope.event);
       }
     } catch {
       this.logger.warn('Ignored a malformed message on the notifications channel');

@@ -4,6 +4,7 @@ import { PrivateMessages1795583568727 } from './1795583568727-PrivateMessages';
 import { Notifications1795583581874 } from './1795583581874-Notifications';
 import { UserDisabled1795584713617 } from './1795584713617-UserDisabled';
 import { BroadcastNotifications1795748201489 } from './1795748201489-BroadcastNotifications';
+import { Sessions1795972130817 } from './1795972130817-Sessions';
 
 export const MYSQL_MIGRATIONS = [
   Users1795583128549,
@@ -11,4 +12,5 @@ export const MYSQL_MIGRATIONS = [
   Notifications1795583581874,
   UserDisabled1795584713617,
   BroadcastNotifications1795748201489,
+  Sessions1795972130817,
 ];

@@ -4,6 +4,7 @@ import { PrivateMessages1795583564609 } from './1795583564609-PrivateMessages';
 import { Notifications1795583577542 } from './1795583577542-Notifications';
 import { UserDisabled1795584709398 } from './1795584709398-UserDisabled';
 import { BroadcastNotifications1795748189487 } from './1795748189487-BroadcastNotifications';
+import { Sessions1795972119190 } from './1795972119190-Sessions';
 
 export const SQLITE_MIGRATIONS = [
   Users1795583124815,
@@ -11,4 +12,5 @@ export const SQLITE_MIGRATIONS = [
   Notifications1795583577542,
   UserDisabled1795584709398,
   BroadcastNotifications1795748189487,
+  Sessions1795972119190,
 ];
