@@ -38,13 +38,16 @@ const ONE_MINUTE_MS = 60_000;
     ConfigModule.forRoot({ isGlobal: true, load: [appConfig, authConfig, databaseConfig] }),
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],
-      useFactory: async (config: ConfigService<AllConfigType, true>) => ({
-        ...(await resolveDataSourceOptions(config.getOrThrow('database.url', { infer: true }))),
-        // Off where a deployment runs migrations once before starting several processes.
-        migrationsRun: process.env.DB_MIGRATIONS_RUN !== 'false',
-        retryAttempts: 2,
-        retryDelay: 1000,
-      }),
+      useFactory: async (config: ConfigService<AllConfigType, true>) => {
+        const database = config.getOrThrow('database', { infer: true });
+        return {
+          ...(await resolveDataSourceOptions(database)),
+          // Off where a deployment runs migrations once before starting several processes.
+          migrationsRun: database.migrationsRun,
+          retryAttempts: 2,
+          retryDelay: 1000,
+        };
+      },
     }),
     I18nModule.forRoot({
       fallbackLanguage: 'en',

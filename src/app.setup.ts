@@ -21,9 +21,8 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
     .update('cookies')
     .digest('base64url');
 
-  if (process.env.TRUST_PROXY) {
-    app.set('trust proxy', process.env.TRUST_PROXY);
-  }
+  // Which proxies' X-Forwarded-For/-Proto to believe (req.ip for rate limits, req.secure).
+  app.set('trust proxy', config.getOrThrow('app.trustProxy', { infer: true }));
   app.disable('x-powered-by');
   app.use(
     helmet({

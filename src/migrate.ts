@@ -1,17 +1,18 @@
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DEFAULT_DATABASE_URL } from './config/database.config';
+import { readDatabaseConfig } from './config/database.config';
+import { loadEnvFile } from './config/env-file';
+import { ConfigError } from './config/validate-config';
 import { resolveDataSourceOptions } from './database/data-source-options';
 
 /**
  * `node dist/migrate.js`: applies pending migrations and exits. For deployments that run
  * several app processes with DB_MIGRATIONS_RUN=false and migrate once before starting them.
+ * Reads DATABASE_URL and DB_POOL_SIZE like the app: environment first, then `.env`.
  */
-async function migrate(): Promise<void> {
-  const logger = new Logger('migrate');
-  const dataSource = new DataSource(
-    await resolveDataSourceOptions(process.env.DATABASE_URL || DEFAULT_DATABASE_URL),
-  );
+async function migrate(logger: Logger): Promise<void> {
+  loadEnvFile();
+  const dataSource = new DataSource(await resolveDataSourceOptions(readDatabaseConfig(process.env)));
   await dataSource.initialize();
   try {
     const applied = await dataSource.runMigrations({ transaction: 'each' });
@@ -25,7 +26,9 @@ async function migrate(): Promise<void> {
   }
 }
 
-migrate().catch((error: unknown) => {
-  console.error(error);
+const logger = new Logger('migrate');
+migrate(logger).catch((error: unknown) => {
+  // An invalid variable is the operator's to fix: its message says which and why; no stack.
+  logger.error(error instanceof ConfigError ? error.message : error);
   process.exit(1);
 });

@@ -395,7 +395,12 @@ describe('Admin API (e2e)', () => {
       '/api/admin/users',
       '/api/admin/users/{id}',
       '/api/auth/token',
+      '/notifications',
+      '/notifications/stream',
     ]);
+    expect(Object.keys(paths['/notifications/stream'].get.responses).sort()).toEqual(
+      ['200', '401', '409', '429'].sort(),
+    );
     for (const [path, operations] of Object.entries(paths)) {
       for (const [method, operation] of Object.entries(operations)) {
         if (path.startsWith('/api/admin')) {

@@ -1,5 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsHost, IsTrustProxy, parseTrustProxy, TrustProxy } from './env-validators';
 import { validateConfig } from './validate-config';
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
@@ -14,6 +15,10 @@ class AppEnv {
   @Min(0)
   @Max(65535)
   PORT?: number;
+
+  @IsOptional()
+  @IsHost()
+  HOST?: string;
 
   @IsOptional()
   @IsInt()
@@ -51,6 +56,10 @@ class AppEnv {
   SSE_STALL_TIMEOUT_MS?: number;
 
   @IsOptional()
+  @IsTrustProxy()
+  TRUST_PROXY?: string;
+
+  @IsOptional()
   @IsInt()
   @Min(1)
   @Max(1000)
@@ -74,16 +83,19 @@ export interface AppConfig {
   sseRetryMs: number;
   /** A stream whose client reads nothing for this long is dropped (it reconnects and resumes). */
   sseStallTimeoutMs: number;
+  /** Express `trust proxy`: which forwarding proxies' X-Forwarded-* headers are believed. */
+  trustProxy: TrustProxy;
   /** Open event streams one user may hold in one process; the next one gets 429. */
   sseMaxStreamsPerUser: number;
 }
 
-export default registerAs('app', (): AppConfig => {
-  const env = validateConfig(process.env, AppEnv);
+/** The `app` namespace from environment variables; throws naming every invalid one. */
+export function readAppConfig(variables: NodeJS.ProcessEnv): AppConfig {
+  const env = validateConfig(variables, AppEnv);
   return {
     nodeEnv: env.NODE_ENV ?? 'development',
     port: env.PORT ?? 3000,
-    host: process.env.HOST || '127.0.0.1',
+    host: env.HOST ?? '127.0.0.1',
     postsPerPage: env.POSTS_PER_PAGE ?? 25,
     loginRateLimit: env.LOGIN_RATE_LIMIT ?? 10,
     sendRateLimit: env.SEND_RATE_LIMIT ?? 30,
@@ -91,6 +103,9 @@ export default registerAs('app', (): AppConfig => {
     sseHeartbeatMs: env.SSE_HEARTBEAT_MS ?? 20_000,
     sseRetryMs: env.SSE_RETRY_MS ?? 3_000,
     sseStallTimeoutMs: env.SSE_STALL_TIMEOUT_MS ?? 60_000,
+    trustProxy: env.TRUST_PROXY === undefined ? false : parseTrustProxy(env.TRUST_PROXY),
     sseMaxStreamsPerUser: env.SSE_MAX_STREAMS_PER_USER ?? 10,
   };
-});
+}
+
+export default registerAs('app', (): AppConfig => readAppConfig(process.env));

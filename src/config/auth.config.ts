@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { IsOptional, IsString, Matches, MinLength } from 'class-validator';
-import { validateConfig } from './validate-config';
+import { ConfigError, validateConfig } from './validate-config';
 
 const DEV_SECRET_FILE = 'data/jwt-secret';
 const DURATION = /^\d+[smhd]?$/;
@@ -51,7 +51,7 @@ function developmentSecret(): string {
 export default registerAs('auth', (): AuthConfig => {
   const env = validateConfig(process.env, AuthEnv);
   if (!env.JWT_SECRET && process.env.NODE_ENV === 'production') {
-    throw new Error('Invalid configuration: JWT_SECRET is required when NODE_ENV=production');
+    throw new ConfigError('Invalid configuration: JWT_SECRET is required when NODE_ENV=production');
   }
   return {
     jwtSecret: env.JWT_SECRET ?? developmentSecret(),

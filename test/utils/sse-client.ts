@@ -2,6 +2,7 @@ import http from 'node:http';
 
 export interface SseFrame {
   id?: string;
+  event?: string;
   retry?: string;
   data?: string;
   comment?: string;
@@ -10,6 +11,8 @@ export interface SseFrame {
 /** A raw Server-Sent Events reader: every frame as it came over the wire. */
 export class SseClient {
   readonly frames: SseFrame[] = [];
+  /** The server ended the response, or the connection closed. */
+  ended = false;
   private buffer = '';
   private waiters: (() => void)[] = [];
 
@@ -19,6 +22,12 @@ export class SseClient {
   ) {
     response.setEncoding('utf8');
     response.on('data', (chunk: string) => this.receive(chunk));
+    const end = () => {
+      this.ended = true;
+      this.waiters.splice(0).forEach((wake) => wake());
+    };
+    response.on('end', end);
+    response.on('close', end);
   }
 
   static connect(baseUrl: string, path: string, headers: Record<string, string> = {}) {
