@@ -100,24 +100,54 @@ export async function waitForHealth(baseUrl: string, what: string): Promise<void
 
 export interface Server {
   name: string;
+  /**
+   * The HTTP contract it speaks: the floor's (`/broadcast`, `/publish?user=`, cookie `u=<id>`),
+   * shared by the reference servers, or the app's (admin API, the send form, a JWT cookie).
+   */
+  api: 'floor' | 'app';
   child: ChildProcess;
   baseUrl: string;
   streamPath: string;
   cookieFor(userId: number): string;
 }
 
-export async function startFloor(port: number): Promise<Server> {
-  const child = fork(join(__dirname, 'floor-server.ts'), [], {
+/** A reference server of bench/ speaking the floor's contract, run as floor-server.ts is. */
+async function startReference(name: string, file: string, port: number): Promise<Server> {
+  // Transpile-only still emits the decorator metadata Nest needs: ts-node reads tsconfig.json
+  // (experimentalDecorators, emitDecoratorMetadata) from the working directory.
+  const child = fork(join(__dirname, file), [], {
+    cwd: ROOT,
     execArgv: ['-r', 'ts-node/register/transpile-only'],
     env: { ...process.env, PORT: String(port) },
   });
   const baseUrl = `http://127.0.0.1:${port}`;
-  await waitForHealth(baseUrl, 'the floor server');
-  return { name: 'floor', child, baseUrl, streamPath: '/stream', cookieFor: (id) => `u=${id}` };
+  await waitForHealth(baseUrl, `the ${name} server`);
+  return {
+    name,
+    api: 'floor',
+    child,
+    baseUrl,
+    streamPath: '/stream',
+    cookieFor: (id) => `u=${id}`,
+  };
 }
 
+/** The floor: plain node:http (bench/floor-server.ts). */
+export const startFloor = (port: number) => startReference('floor', 'floor-server.ts', port);
+
+/** Nest 11 `@Sse` with nothing of the app (bench/bare-sse-server.ts). */
+export const startBareSse = (port: number) =>
+  startReference('bare-sse', 'bare-sse-server.ts', port);
+
+/**
+ * The server-side session the seeders give each user, `bench-<user id>`: the app refuses a
+ * token whose session it does not hold.
+ */
+const SESSION_PREFIX = 'bench-';
+const benchSessionOf = (id: number) => `${SESSION_PREFIX}${id}`;
+
 export const appCookieFor = (id: number) =>
-  `mb_token=${jwt.sign({ sub: id }, SECRET, { algorithm: 'HS256', expiresIn: '2h' })}`;
+  `mb_token=${jwt.sign({ sub: id, sid: benchSessionOf(id) }, SECRET, { algorithm: 'HS256', expiresIn: '2h' })}`;
 
 /** The production build (dist/main.js) with rate limits out of the way. */
 export async function startApp(
@@ -145,6 +175,7 @@ export async function startApp(
   await waitForHealth(baseUrl, name);
   return {
     name,
+    api: 'app',
     child,
     baseUrl,
     streamPath: '/notifications/stream',
@@ -152,12 +183,18 @@ export async function startApp(
   };
 }
 
-const utcStamp = () => new Date().toISOString().replace('T', ' ').replace('Z', '');
+const utcStamp = (date = new Date()) => date.toISOString().replace('T', ' ').replace('Z', '');
+/** Sessions outlive the run; tokens (appCookieFor) expire after 2 h. */
+const sessionExpiry = () => utcStamp(new Date(Date.now() + 24 * 3600_000));
 
-/** Users user1..userN straight into the app's database (user1 is the admin). */
+/**
+ * Users user1..userN straight into the app's database (user1 is the admin), each with the
+ * session its bench token names.
+ */
 export function seedUsersSqlite(databaseFile: string, count: number): void {
   const db = new Database(databaseFile, { timeout: 10_000 });
   const stamp = utcStamp();
+  const expires = sessionExpiry();
   const insert = db.prepare(
     `INSERT INTO users (username, email, password_hash, about_me, role, disabled, created_at, last_seen)
      VALUES (?, ?, 'x', NULL, ?, 0, ?, ?)`,
@@ -166,6 +203,10 @@ export function seedUsersSqlite(databaseFile: string, count: number): void {
     for (let i = 1; i <= count; i++) {
       insert.run(`user${i}`, `user${i}@example.com`, i === 1 ? 'admin' : 'user', stamp, stamp);
     }
+    db.prepare(
+      `INSERT OR IGNORE INTO sessions (id, user_id, created_at, expires_at)
+       SELECT '${SESSION_PREFIX}' || id, id, ?, ? FROM users`,
+    ).run(stamp, expires);
   })();
   db.close();
 }
@@ -192,6 +233,11 @@ export async function seedUsersMysql(url: string, count: number): Promise<void> 
         [rows],
       );
     }
+    await connection.query(
+      `INSERT IGNORE INTO sessions (id, user_id, created_at, expires_at)
+       SELECT CONCAT('${SESSION_PREFIX}', id), id, ?, ? FROM users`,
+      [stamp, sessionExpiry()],
+    );
   } finally {
     await connection.end();
   }

@@ -1,6 +1,7 @@
 /**
  * `npm run bench` (quick, ~3 min) or `npm run bench -- --full`: starts the production build of
- * the app on a fresh SQLite database next to the floor server (bench/floor-server.ts), then two
+ * the app on a fresh SQLite database next to two reference servers, the bare Nest `@Sse` server
+ * (bench/bare-sse-server.ts) and the node:http floor (bench/floor-server.ts), then two
  * app processes on MariaDB + Redis, drives them from separate load processes on 127.0.x.y,
  * and writes bench/results/<profile>.json and .md. Benchmarks print figures; nothing here
  * passes or fails. `--sizes=` and `--scenarios=` narrow a run.
@@ -11,10 +12,12 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import {
   beyondCeiling,
+  capacityRatios,
   capacityRun,
   capacityTable,
   CapacityRow,
   pollingBaseline,
+  sseMachineryTable,
 } from './capacity';
 import { growth, growthTable, replayGrowth } from './growth';
 import {
@@ -25,6 +28,7 @@ import {
   seedUsersSqlite,
   Server,
   startApp,
+  startBareSse,
   startFloor,
   serverPort,
 } from './lib';
@@ -110,7 +114,11 @@ async function main(): Promise<void> {
       // A fresh process for every run: memory a process once held is not given back, so a
       // reused one would hide the cost of the next run's streams.
       for (const n of sizes) {
-        for (const start of [() => startFloor(serverPort()), startSqliteApp]) {
+        for (const start of [
+          () => startFloor(serverPort()),
+          () => startBareSse(serverPort()),
+          startSqliteApp,
+        ]) {
           await stop(running.splice(0));
           running.push(await start());
           console.log(`${running[0].name}: ${n} streams...`);
@@ -143,12 +151,17 @@ async function main(): Promise<void> {
         sseDeliveryLatencyMs: sse?.latency ?? null,
       };
       result.capacity = rows;
+      result.capacityRatios = capacityRatios(rows);
       result.polling = comparison;
       markdown.push(
         '',
         '## SSE capacity, fan-out and send→event latency (scenarios 1–3)',
         '',
         capacityTable(rows),
+        '',
+        "### What Nest's `@Sse` machinery costs (bare `@Sse` server vs the node:http floor)",
+        '',
+        sseMachineryTable(rows),
         ...(result.beyondCeiling
           ? ['', `Past the open-file limit: ${JSON.stringify(result.beyondCeiling)}`]
           : []),

@@ -8,11 +8,22 @@
  * another tab, which opens the stream and resumes after the last event id it has applied.
  * If EventSource is missing or keeps failing, the leader polls /notifications?since= every
  * 10 s (the tutorial's client) and tries the stream again later.
+ *
+ * Everything is per user: the lock and the channel carry the user id the page was rendered
+ * for, and every request names it (?uid=), so a tab left open by the previous user of a shared
+ * browser is refused (409) instead of being served the next user's data. When the session
+ * ends (logout here or elsewhere: the stream sends `session_ended`, or the server answers
+ * 401/409), the tab stops for good and clears what it showed.
  */
 (function () {
   'use strict';
 
-  var STREAM_URL = '/notifications/stream';
+  var script = document.currentScript;
+  var userId = script && script.dataset.userId;
+  if (!userId) {
+    return;
+  }
+  var STREAM_URL = '/notifications/stream?uid=' + encodeURIComponent(userId);
   var POLL_URL = '/notifications?since=';
   var POLL_MS = 10000;
   var STREAM_RETRY_MS = 30000;
@@ -71,8 +82,9 @@
     announcement: showAnnouncement,
   };
   /* For pages and tests: `role` is "leader" (holds the stream) or "follower"; `live` is true
-     while this tab receives notifications live (its own stream, or a leader's relay). */
-  var state = { handlers: handlers, role: null, live: false };
+     while this tab receives notifications live (its own stream, or a leader's relay); `ended`
+     once the session this page was rendered for is over. */
+  var state = { handlers: handlers, role: null, live: false, ended: false };
   window.microblogNotifications = state;
 
   /* Newest notification applied per name: events can arrive out of order across commits or
@@ -108,8 +120,9 @@
   }
 
   var channel =
-    'BroadcastChannel' in window ? new BroadcastChannel('microblog-notifications') : null;
+    'BroadcastChannel' in window ? new BroadcastChannel('microblog-notifications-' + userId) : null;
   var isLeader = false;
+  var releaseLeadership = function () {};
 
   function deliver(n) {
     apply(n);
@@ -123,6 +136,8 @@
       var message = event.data || {};
       if (message.type === 'notification') {
         apply(message.notification);
+      } else if (message.type === 'ended') {
+        end(false);
       } else if (message.type === 'sync' && isLeader) {
         Object.keys(applied).forEach(function (name) {
           channel.postMessage({ type: 'notification', notification: applied[name].n });
@@ -135,13 +150,13 @@
   var pollTimer = null;
 
   function poll() {
-    fetch(POLL_URL + encodeURIComponent(lastTimestamp), {
+    fetch(POLL_URL + encodeURIComponent(lastTimestamp) + '&uid=' + encodeURIComponent(userId), {
       headers: { Accept: 'application/json' },
       credentials: 'same-origin',
     })
       .then(function (response) {
-        if (response.status === 401) {
-          stopPolling();
+        if (response.status === 401 || response.status === 409) {
+          end(true);
         }
         return response.ok ? response.json() : [];
       })
@@ -183,7 +198,7 @@
     }
     // EventSource sends Last-Event-ID itself when it reconnects; a stream opened anew (page
     // load, new leader, after the fallback) passes the cursor in the URL.
-    source = new EventSource(STREAM_URL + (lastEventId ? '?lastEventId=' + lastEventId : ''));
+    source = new EventSource(STREAM_URL + (lastEventId ? '&lastEventId=' + lastEventId : ''));
     source.onopen = function () {
       failures = 0;
       state.live = true;
@@ -197,33 +212,73 @@
       n.id = Number(event.lastEventId) || 0;
       deliver(n);
     };
+    source.addEventListener('session_ended', function () {
+      end(true);
+    });
     source.onerror = function () {
       failures++;
       state.live = false;
       if (source.readyState === EventSource.CLOSED || failures >= FAILURES_BEFORE_FALLBACK) {
         source.close();
         source = null;
+        // Refused (EventSource hides the status): the poll tells a session that is over
+        // (401, 409: it ends this tab) from a server that is away or busy (429: keep polling).
         startPolling();
         retryTimer = setTimeout(startStream, STREAM_RETRY_MS);
       }
     };
   }
 
+  /* The session this page was rendered for is over: stop for good and show nothing of it. */
+  function end(tellOtherTabs) {
+    if (state.ended) {
+      return;
+    }
+    state.ended = true;
+    state.live = false;
+    clearTimeout(retryTimer);
+    stopPolling();
+    if (source) {
+      source.close();
+      source = null;
+    }
+    applied = {};
+    set_message_count(0);
+    var banner = document.getElementById('announcement');
+    if (banner) {
+      banner.remove();
+    }
+    if (channel && tellOtherTabs) {
+      channel.postMessage({ type: 'ended' });
+    }
+    releaseLeadership();
+  }
+
   function lead() {
+    if (state.ended) {
+      return;
+    }
     isLeader = true;
     state.role = 'leader';
     startStream();
     window.addEventListener('online', function () {
-      failures = 0;
-      startStream();
+      if (!state.ended) {
+        failures = 0;
+        startStream();
+      }
     });
   }
 
   if (channel && navigator.locks) {
-    // Held until this tab closes; the next tab in line then becomes the leader.
-    navigator.locks.request('microblog-notifications-leader', function () {
+    // Held until this tab closes or its session ends; the next tab in line then leads.
+    navigator.locks.request('microblog-notifications-leader-' + userId, function () {
       lead();
-      return new Promise(function () {});
+      return new Promise(function (resolve) {
+        releaseLeadership = resolve;
+        if (state.ended) {
+          resolve();
+        }
+      });
     });
     channel.postMessage({ type: 'sync' });
     if (!isLeader) {
