@@ -113,7 +113,7 @@ describe(NotificationStreamService.name, () => {
     expect(dataIds(second)).toEqual([21, 20]);
   });
 
-  it('should spread heartbeats over the interval, one comment per stream per interval', async () => {
+  it('should spread heartbeats over the interval, one comment per stream per interval', () => {
     const clients = Array.from({ length: 40 }, (_, i) => open(100 + i));
     const beaten = () => clients.filter((c) => heartbeats(c) > 0).length;
     // 20 s in ticks of 100 ms: each tick writes to the streams of one slice of 200.

@@ -22,18 +22,6 @@ export class UsersService {
     return this.users.findOneBy({ id });
   }
 
-  /**
-   * Whether the account exists and is not disabled. One plain indexed SELECT: it runs on every
-   * event-stream connect, where TypeORM's find machinery cost ~15x the query itself (bench/).
-   */
-  async isActive(id: number): Promise<boolean> {
-    const rows = await this.users.query<{ disabled: number | boolean }[]>(
-      `SELECT disabled FROM ${this.users.metadata.tableName} WHERE id = ?`,
-      [id],
-    );
-    return rows.length === 1 && !rows[0].disabled;
-  }
-
   findByUsername(username: string): Promise<User | null> {
     return this.users.findOneBy({ username });
   }
