@@ -237,7 +237,9 @@ describe('Private messages and notifications (e2e)', () => {
     await send(a, 'bob', 'two');
     const home = await b.get('/');
     expect(badgeOf(home.text)).toEqual({ visibility: 'visible', count: 2 });
-    expect(home.text).toContain('<script src="/static/js/notifications.js"></script>');
+    expect(home.text).toContain(
+      `<script src="/static/js/notifications.js" data-user-id="${bob.id}"></script>`,
+    );
     expect((await new BrowserSession(t.app).get('/auth/login')).text).not.toContain(
       'message_count',
     );
