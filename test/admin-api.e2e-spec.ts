@@ -394,6 +394,7 @@ describe('Admin API (e2e)', () => {
       '/api/admin/stats',
       '/api/admin/users',
       '/api/admin/users/{id}',
+      '/api/auth/logout',
       '/api/auth/token',
       '/notifications',
       '/notifications/stream',

@@ -65,10 +65,14 @@ describe('Sessions: logout, log out everywhere, disabled accounts (e2e)', () => 
     const sessions = await t.dataSource.getRepository(Session).findBy({ userId: bob.id });
     expect(sessions).toHaveLength(2);
     const sid = (cookie: string) =>
-      (JSON.parse(Buffer.from(tokenOf(cookie).split('.')[1], 'base64url').toString()) as {
-        sid: string;
-      }).sid;
-    expect(sessions.map((s) => s.id).sort()).toEqual([sid(first.cookie), sid(second.cookie)].sort());
+      (
+        JSON.parse(Buffer.from(tokenOf(cookie).split('.')[1], 'base64url').toString()) as {
+          sid: string;
+        }
+      ).sid;
+    expect(sessions.map((s) => s.id).sort()).toEqual(
+      [sid(first.cookie), sid(second.cookie)].sort(),
+    );
     expect(await statusesWith(first.cookie)).toEqual(ACCEPTED);
   });
 
@@ -109,6 +113,30 @@ describe('Sessions: logout, log out everywhere, disabled accounts (e2e)', () => 
     expect(await t.dataSource.getRepository(Session).countBy({ userId: bob.id })).toBe(0);
     // Logging in again starts afresh.
     expect(await statusesWith((await bobBrowser()).cookie)).toEqual(ACCEPTED);
+  });
+
+  it("should end an API token's session on POST /api/auth/logout", async () => {
+    const server = t.app.getHttpServer();
+    const token = await request(server)
+      .post('/api/auth/token')
+      .send({ username: 'bob', password: DEFAULT_PASSWORD });
+    const bearer = `Bearer ${(token.body as { access_token: string }).access_token}`;
+    const { cookie } = await bobBrowser();
+    expect((await request(server).get('/notifications').set('Authorization', bearer)).status).toBe(
+      200,
+    );
+    expect(
+      (await request(server).post('/api/auth/logout').set('Authorization', bearer)).status,
+    ).toBe(204);
+    expect((await request(server).get('/notifications').set('Authorization', bearer)).status).toBe(
+      401,
+    );
+    expect(
+      (await request(server).post('/api/auth/logout').set('Authorization', bearer)).status,
+    ).toBe(401);
+    // The cookie alone does not reach it: no logout through another site's form.
+    expect((await request(server).post('/api/auth/logout').set('Cookie', cookie)).status).toBe(401);
+    expect(await statusesWith(cookie)).toEqual(ACCEPTED);
   });
 
   it('should not let an anonymous visitor post "log out everywhere"', async () => {

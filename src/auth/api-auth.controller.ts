@@ -1,6 +1,8 @@
-import { Body, Controller, HttpCode, Post, UnauthorizedException } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, UnauthorizedException, UseGuards } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
@@ -11,7 +13,9 @@ import { ErrorDto } from '../common/api/error.dto';
 import { SkipCsrf } from '../common/csrf/csrf.guard';
 import { RateLimit } from '../common/http/rate-limit';
 import { AuthService } from './auth.service';
-import { Public } from './decorators';
+import { BearerAuthGuard } from './bearer-auth.guard';
+import { AuthSession, CurrentSession, Public } from './decorators';
+import { SessionsService } from './sessions.service';
 import { TokenRequestDto, TokenResponseDto } from './dto/token.dto';
 
 @ApiTags('auth')
@@ -19,7 +23,10 @@ import { TokenRequestDto, TokenResponseDto } from './dto/token.dto';
 @Public()
 @SkipCsrf()
 export class ApiAuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly sessions: SessionsService,
+  ) {}
 
   @Post('token')
   @HttpCode(200)
@@ -40,5 +47,16 @@ export class ApiAuthController {
       token_type: 'Bearer',
       expires_in: issued.expiresInSeconds,
     };
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @UseGuards(BearerAuthGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: "End the bearer token's session: the token is refused from now on" })
+  @ApiNoContentResponse({ description: 'The session ended' })
+  @ApiUnauthorizedResponse({ type: ErrorDto, description: 'No valid bearer token' })
+  async logout(@CurrentSession() session: AuthSession): Promise<void> {
+    await this.sessions.end(session.userId, session.id);
   }
 }
