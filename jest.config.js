@@ -1,5 +1,6 @@
-// One run, three projects: unit specs next to the code, and the e2e suite twice, on an
-// in-memory SQLite database and on a scratch MariaDB/MySQL database (TEST_MYSQL_URL).
+// One run: unit specs next to the code; the e2e suite twice, on an in-memory SQLite database and
+// on a scratch MariaDB/MySQL database (TEST_MYSQL_URL); the entry points as processes on both;
+// the scale-out processes on MariaDB; the browser tests in Chromium.
 const swc = [
   '@swc/jest',
   {
@@ -23,6 +24,18 @@ const e2e = (name, setup) => ({
   setupFiles: [`<rootDir>/test/setup/${setup}.ts`],
 });
 
+// The entry points README documents (CLI, REPL, migration runner, npm start), run from the
+// build as processes. `npm start` and the server's start-up checks don't depend on the database:
+// they run on SQLite only.
+const entryPoints = (name, setup, ignore = []) => ({
+  ...common,
+  displayName: name,
+  testMatch: ['<rootDir>/test/entrypoints/**/*.process-spec.ts'],
+  testPathIgnorePatterns: ['/node_modules/', ...ignore],
+  setupFiles: [`<rootDir>/test/setup/${setup}.ts`],
+  globalSetup: '<rootDir>/test/setup/build.js',
+});
+
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 async function mysqlAnswers(url) {
@@ -43,10 +56,12 @@ module.exports = async () => {
       testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/*.spec.ts'],
     },
     e2e('e2e-sqlite', 'sqlite'),
+    entryPoints('entry-points', 'sqlite'),
   ];
   const mysqlUrl = process.env.TEST_MYSQL_URL || 'mysql://root@127.0.0.1:3306';
   if (process.env.CI === 'true' || (await mysqlAnswers(mysqlUrl))) {
     projects.push(e2e('e2e-mysql', 'mysql'));
+    projects.push(entryPoints('entry-points-mysql', 'mysql', ['/test/entrypoints/start\\.']));
     projects.push({
       ...common,
       displayName: 'scale-out',
@@ -56,7 +71,7 @@ module.exports = async () => {
     });
   } else {
     console.warn(
-      `\n!!! SKIPPING the e2e and scale-out suites on MySQL: nothing answers at ${mysqlUrl}.\n` +
+      `\n!!! SKIPPING the e2e, entry-point and scale-out suites on MySQL: nothing answers at ${mysqlUrl}.\n` +
         '!!! Start MariaDB or set TEST_MYSQL_URL (with CI=true this is a failure, not a skip).\n',
     );
   }

@@ -1,9 +1,13 @@
-// DataSource for the TypeORM CLI (migration:generate, migration:run, ...).
+// DataSource for the TypeORM CLI (migration:generate, migration:run, ...). Reads DATABASE_URL
+// and DB_POOL_SIZE like the app: environment first, then `.env` in the working directory.
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { DEFAULT_DATABASE_URL } from './src/config/database.config';
+import { readDatabaseConfig } from './src/config/database.config';
+import { loadEnvFile } from './src/config/env-file';
 import { resolveDataSourceOptions } from './src/database/data-source-options';
 
-export default resolveDataSourceOptions(process.env.DATABASE_URL || DEFAULT_DATABASE_URL).then(
+loadEnvFile();
+
+export default resolveDataSourceOptions(readDatabaseConfig(process.env)).then(
   (options) => new DataSource(options),
 );

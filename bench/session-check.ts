@@ -20,6 +20,7 @@ import { AppModule } from '../src/app.module';
 import { configureApp } from '../src/app.setup';
 import { AuthService } from '../src/auth/auth.service';
 import { SessionsService } from '../src/auth/sessions.service';
+import { User } from '../src/users/user.entity';
 import { UsersService } from '../src/users/users.service';
 import { createScratchDatabase, mysqlAnswers } from '../test/utils/mysql';
 import { ROOT, SECRET } from './lib';
@@ -68,7 +69,7 @@ async function measure(database: string, databaseUrl: string): Promise<Row> {
     const users = app.get(UsersService);
     const sessions = app.get(SessionsService);
     const jwt = app.get(JwtService);
-    const created: { id: number }[] = [];
+    const created: User[] = [];
     for (let i = 0; i < USERS; i++) {
       created.push(
         await users.create({ username: `u${i}`, email: `u${i}@example.com`, passwordHash: 'x' }),

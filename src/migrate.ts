@@ -12,7 +12,9 @@ import { resolveDataSourceOptions } from './database/data-source-options';
  */
 async function migrate(logger: Logger): Promise<void> {
   loadEnvFile();
-  const dataSource = new DataSource(await resolveDataSourceOptions(readDatabaseConfig(process.env)));
+  const dataSource = new DataSource(
+    await resolveDataSourceOptions(readDatabaseConfig(process.env)),
+  );
   await dataSource.initialize();
   try {
     const applied = await dataSource.runMigrations({ transaction: 'each' });

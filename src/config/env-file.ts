@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
 
 /**
  * Reads `.env` from the working directory into process.env as the app's ConfigModule does:
@@ -7,7 +8,12 @@ import { resolve } from 'node:path';
  * without Nest's ConfigModule (the migration runner, ormconfig.ts for the TypeORM CLI).
  */
 export function loadEnvFile(path = resolve(process.cwd(), '.env')): void {
-  if (existsSync(path)) {
-    process.loadEnvFile(path);
+  if (!existsSync(path)) {
+    return;
+  }
+  for (const [name, value] of Object.entries(parseEnv(readFileSync(path, 'utf8')))) {
+    if (!(name in process.env) && value !== undefined) {
+      process.env[name] = value;
+    }
   }
 }

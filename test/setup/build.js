@@ -1,4 +1,5 @@
-// globalSetup of the scale-out tests: they run the production build in processes of their own.
+// globalSetup of the scale-out and entry-point tests: they run the production build (dist/) in
+// processes of their own. Jest runs it once per run, however many projects name it.
 const { execSync } = require('node:child_process');
 
 module.exports = () => {
