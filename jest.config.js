@@ -36,6 +36,15 @@ const entryPoints = (name, setup, ignore = []) => ({
   globalSetup: '<rootDir>/test/setup/build.js',
 });
 
+// The hostile-input suite (issue 13): every route, form and the stream attacked as an outsider
+// would, on SQLite; the cases that only MariaDB can show (locks, collations) on MariaDB.
+const attack = (name, setup, pattern) => ({
+  ...common,
+  displayName: name,
+  testMatch: [`<rootDir>/test/attack/**/${pattern}`],
+  setupFiles: [`<rootDir>/test/setup/${setup}.ts`],
+});
+
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 async function mysqlAnswers(url) {
@@ -57,11 +66,13 @@ module.exports = async () => {
     },
     e2e('e2e-sqlite', 'sqlite'),
     entryPoints('entry-points', 'sqlite'),
+    attack('attack', 'sqlite', '*.attack-spec.ts'),
   ];
   const mysqlUrl = process.env.TEST_MYSQL_URL || 'mysql://root@127.0.0.1:3306';
   if (process.env.CI === 'true' || (await mysqlAnswers(mysqlUrl))) {
     projects.push(e2e('e2e-mysql', 'mysql'));
     projects.push(entryPoints('entry-points-mysql', 'mysql', ['/test/entrypoints/start\\.']));
+    projects.push(attack('attack-mysql', 'mysql', '*.attack-mysql-spec.ts'));
     projects.push({
       ...common,
       displayName: 'scale-out',
