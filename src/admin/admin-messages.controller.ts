@@ -1,15 +1,16 @@
-import { Controller, Delete, Get, HttpCode, Param, Query, Req } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Query, Req } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ErrorDto } from '../common/api/error.dto';
 import { paginate, PaginatedDto, toPageRequest } from '../common/api/paginated';
-import { ParseIdPipe } from '../common/api/parse-id.pipe';
+import { ID_PARAM, IdParam } from '../common/api/id-param';
 import { MessagesService } from '../messages/messages.service';
 import { AdminApi } from './admin-api.decorator';
 import { AdminMessageDto, mapAdminMessage, MessageQueryDto } from './dto/admin-message.dto';
@@ -40,7 +41,8 @@ export class AdminMessagesController {
   @ApiOperation({ summary: "Delete a message; the recipient's unread count is updated live" })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ type: ErrorDto })
-  remove(@Param('id', ParseIdPipe) id: number): Promise<void> {
+  @ApiParam(ID_PARAM)
+  remove(@IdParam() id: number): Promise<void> {
     return this.messages.remove(id);
   }
 }

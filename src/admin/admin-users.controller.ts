@@ -5,7 +5,6 @@ import {
   Get,
   HttpCode,
   NotFoundException,
-  Param,
   Patch,
   Query,
   Req,
@@ -15,13 +14,14 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { SessionsService } from '../auth/sessions.service';
 import { CurrentUser } from '../auth/decorators';
 import { ErrorDto } from '../common/api/error.dto';
 import { paginate, PaginatedDto, toPageRequest } from '../common/api/paginated';
-import { ParseIdPipe } from '../common/api/parse-id.pipe';
+import { ID_PARAM, IdParam } from '../common/api/id-param';
 import { MessagesService } from '../messages/messages.service';
 import { Role, User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
@@ -61,7 +61,8 @@ export class AdminUsersController {
   @ApiOperation({ summary: 'One user' })
   @ApiOkResponse({ type: AdminUserDto })
   @ApiNotFoundResponse({ type: ErrorDto })
-  async get(@Param('id', ParseIdPipe) id: number): Promise<AdminUserDto> {
+  @ApiParam(ID_PARAM)
+  async get(@IdParam() id: number): Promise<AdminUserDto> {
     return this.view(await this.find(id));
   }
 
@@ -70,8 +71,9 @@ export class AdminUsersController {
   @ApiOperation({ summary: 'Change role, disable (logs the user out everywhere) or edit about_me' })
   @ApiOkResponse({ type: AdminUserDto })
   @ApiNotFoundResponse({ type: ErrorDto })
+  @ApiParam(ID_PARAM)
   async update(
-    @Param('id', ParseIdPipe) id: number,
+    @IdParam() id: number,
     @Body() body: UpdateUserDto,
     @CurrentUser() admin: User,
   ): Promise<AdminUserDto> {

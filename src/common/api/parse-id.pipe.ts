@@ -1,12 +1,26 @@
 import { BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
 
-/** A positive integer id from the path: "abc", "-1", "1.5" are 400 before any lookup. */
+/** The largest id an INT column holds. */
+const MAX_ID = 2_147_483_647;
+
+/**
+ * A canonical decimal id: digits only, no sign, leading zero, exponent, hex or spaces. "abc",
+ * "-1", "1.5", "0x39", "+57", " 57", "057" and "1e9" are 400 before any lookup.
+ */
+export function parseId(value: unknown): number | null {
+  if (typeof value !== 'string' || !/^[1-9]\d{0,9}$/.test(value) || Number(value) > MAX_ID) {
+    return null;
+  }
+  return Number(value);
+}
+
 @Injectable()
-export class ParseIdPipe implements PipeTransform<string, number> {
-  transform(value: string): number {
-    if (!/^\d{1,10}$/.test(value) || Number(value) < 1 || Number(value) > 2_147_483_647) {
+export class ParseIdPipe implements PipeTransform<unknown, number> {
+  transform(value: unknown): number {
+    const id = parseId(value);
+    if (id === null) {
       throw new BadRequestException('id must be a positive whole number');
     }
-    return Number(value);
+    return id;
   }
 }
