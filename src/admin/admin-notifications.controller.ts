@@ -73,7 +73,9 @@ export class AdminNotificationsController {
     if (!(await this.users.findById(userId))) {
       throw new NotFoundException('errors.user_not_found');
     }
-    await this.transactions.run((tx) => this.notifications.addCustom(tx, userId, body.name, body.data));
+    await this.transactions.run((tx) =>
+      this.notifications.addCustom(tx, userId, body.name, body.data),
+    );
     return { users: 1 };
   }
 }

@@ -13,6 +13,7 @@ import {
   ValidatorConstraintInterface,
 } from 'class-validator';
 import { PageQueryDto } from '../../common/api/page-query.dto';
+import { API_CLEAN_TEXT_MESSAGE, CleanText } from '../../common/forms/form-validators';
 import { Notification } from '../../notifications/notification.entity';
 
 export class AdminNotificationDto {
@@ -45,6 +46,7 @@ export class NotificationQueryDto extends PageQueryDto {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
+  @CleanText({ message: API_CLEAN_TEXT_MESSAGE })
   name?: string;
 }
 
@@ -78,6 +80,7 @@ export class SendNotificationDto {
     message: 'name must be lowercase letters, digits and underscores (at most 128)',
   })
   @IsNotIn(RESERVED_NOTIFICATIONS, { message: 'name is managed by the server' })
+  @CleanText({ message: API_CLEAN_TEXT_MESSAGE })
   name!: string;
 
   @ApiProperty({
@@ -85,6 +88,7 @@ export class SendNotificationDto {
     example: { message: 'Maintenance tonight at 22:00 UTC' },
   })
   @IsDefined()
+  @CleanText({ multiline: true, json: true, message: API_CLEAN_TEXT_MESSAGE })
   data!: unknown;
 }
 

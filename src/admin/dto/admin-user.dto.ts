@@ -1,8 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import { IsBoolean, IsEnum, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../common/api/page-query.dto';
-import { MaxVisibleLength } from '../../common/forms/form-validators';
+import {
+  API_CLEAN_TEXT_MESSAGE,
+  CleanText,
+  MaxVisibleLength,
+  TrimText,
+} from '../../common/forms/form-validators';
 import { ABOUT_ME_MAX } from '../../users/dto/edit-profile.dto';
 import { Role, User } from '../../users/user.entity';
 
@@ -37,6 +41,7 @@ export class UserQueryDto extends PageQueryDto {
   @IsOptional()
   @IsString()
   @MaxLength(120)
+  @CleanText({ message: API_CLEAN_TEXT_MESSAGE })
   q?: string;
 }
 
@@ -53,10 +58,11 @@ export class UpdateUserDto {
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: ABOUT_ME_MAX })
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @TrimText()
   @IsString()
   @MaxVisibleLength(ABOUT_ME_MAX, 1000, {
     message: `about_me must be at most ${ABOUT_ME_MAX} characters`,
   })
+  @CleanText({ multiline: true, message: API_CLEAN_TEXT_MESSAGE })
   about_me?: string | null;
 }

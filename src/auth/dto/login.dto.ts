@@ -1,15 +1,17 @@
 import { Transform } from 'class-transformer';
 import { IsOptional, MaxLength } from 'class-validator';
-import { NotBlank } from '../../common/forms/form-validators';
+import { CleanText, NotBlank, TrimText } from '../../common/forms/form-validators';
 
 export class LoginDto {
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @TrimText()
   @NotBlank()
   @MaxLength(120, { message: 'validation.too_long', context: { max: 120 } })
+  @CleanText()
   username!: string;
 
   @NotBlank()
   @MaxLength(256, { message: 'validation.too_long', context: { max: 256 } })
+  @CleanText()
   password!: string;
 
   @IsOptional()

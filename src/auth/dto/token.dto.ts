@@ -1,17 +1,20 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength, MinLength } from 'class-validator';
+import { API_CLEAN_TEXT_MESSAGE, CleanText } from '../../common/forms/form-validators';
 
 export class TokenRequestDto {
   @ApiProperty({ example: 'susan' })
   @IsString()
   @MinLength(1)
   @MaxLength(120)
+  @CleanText({ message: API_CLEAN_TEXT_MESSAGE })
   username!: string;
 
   @ApiProperty({ example: 'correct horse battery' })
   @IsString()
   @MinLength(1)
   @MaxLength(256)
+  @CleanText({ message: API_CLEAN_TEXT_MESSAGE })
   password!: string;
 }
 

@@ -1,5 +1,12 @@
-import { ValidateBy, ValidationOptions } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { isEmail, ValidateBy, ValidationOptions } from 'class-validator';
+import { CleanTextOptions, isCleanJson, isCleanText, trimText } from './clean-text';
 import { codePointLength, visibleLength } from './text-length';
+
+/** Drops spaces and line breaks at the ends of a string; control characters stay, to be refused. */
+export function TrimText(): PropertyDecorator {
+  return Transform(({ value }: { value: unknown }) => trimText(value));
+}
 
 /** Required, and more than whitespace. */
 export function NotBlank(options?: ValidationOptions): PropertyDecorator {
@@ -37,6 +44,23 @@ export function MaxVisibleLength(
   );
 }
 
+/**
+ * An email address. validator's isEmail throws a URIError (a 500) on a lone surrogate, so only
+ * clean text is handed to it.
+ */
+export function IsEmailAddress(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isEmail',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' && isCleanText(value) && isEmail(value),
+      },
+    },
+    { message: 'validation.email', ...options },
+  );
+}
+
 /** Equal to another field of the same form ("repeat password"). */
 export function SameAs(field: string, options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
@@ -51,3 +75,33 @@ export function SameAs(field: string, options?: ValidationOptions): PropertyDeco
     { message: 'validation.must_match', ...options },
   );
 }
+
+/**
+ * No control characters (line breaks and tabs allowed in `multiline` text) and no lone
+ * surrogates, the one check for every text a form or the API accepts. With `json`, the value
+ * is any JSON and every string inside it is checked, keys included. Non-strings pass: the type
+ * is the other validators' business.
+ */
+export function CleanText(
+  options: CleanTextOptions & { json?: boolean } & ValidationOptions = {},
+): PropertyDecorator {
+  const { multiline, json, ...validationOptions } = options;
+  const textOptions = { multiline };
+  return ValidateBy(
+    {
+      name: 'cleanText',
+      constraints: [textOptions],
+      validator: {
+        validate: (value: unknown) =>
+          json
+            ? isCleanJson(value, textOptions)
+            : typeof value !== 'string' || isCleanText(value, textOptions),
+      },
+    },
+    { message: 'validation.invalid_characters', ...validationOptions },
+  );
+}
+
+/** The same check for the JSON API, whose messages are plain English. */
+export const API_CLEAN_TEXT_MESSAGE =
+  '$property must not contain control characters or unpaired surrogates';

@@ -12,4 +12,11 @@ describe(relativeTime.name, () => {
   it('should say now for the current moment', () => {
     expect(relativeTime(new Date(now), 'en', now)).toBe('now');
   });
+
+  it.each(['!', '*', '', 'xx-!!', ['es', '!'], { lang: 'es' }, undefined])(
+    'should fall back to English for %p instead of throwing',
+    (lang) => {
+      expect(relativeTime(new Date(now - 3 * 60_000), lang, now)).toBe('3 minutes ago');
+    },
+  );
 });

@@ -1,10 +1,15 @@
 import type { HelperOptions } from 'handlebars';
 import type hbs from 'hbs';
 import type { I18nService } from 'nestjs-i18n';
+import { LanguageCode, supportedLanguage } from '../i18n/languages';
 import { relativeTime } from './relative-time';
 
-function langOf(options: HelperOptions): string {
-  return (options.data as { root?: { i18nLang?: string } }).root?.i18nLang ?? 'en';
+/**
+ * The page's language, always a supported one: the root context can fall back to
+ * app.locals.i18nLang, which nestjs-i18n fills from the raw ?lang= of whatever request came last.
+ */
+function langOf(options: HelperOptions): LanguageCode {
+  return supportedLanguage((options.data as { root?: { i18nLang?: unknown } }).root?.i18nLang);
 }
 
 function toDate(value: unknown): Date | null {

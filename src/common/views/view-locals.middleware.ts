@@ -2,7 +2,9 @@ import { Injectable, Logger, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { User } from '../../users/user.entity';
 import { CsrfService } from '../csrf/csrf.service';
-import { LANGUAGES } from '../i18n/languages';
+import { sameSitePath } from '../http/safe-redirect';
+import { languageLinkBase } from '../i18n/language-links';
+import { LANGUAGES, supportedLanguage } from '../i18n/languages';
 import { consumeFlashes } from './flash';
 import { LayoutLocalsService } from './layout-locals.service';
 
@@ -41,12 +43,14 @@ export class ViewLocalsMiddleware implements NestMiddleware {
 
   private async layoutLocals(req: Request, res: Response): Promise<Record<string, unknown>> {
     const user = req.user as User | undefined;
-    const lang = (req as Request & { i18nLang?: string }).i18nLang ?? 'en';
+    const lang = supportedLanguage((req as Request & { i18nLang?: unknown }).i18nLang);
     return {
       // Per response: nestjs-i18n also writes app.locals.i18nLang, shared by all requests.
       i18nLang: lang,
       languages: LANGUAGES.map((l) => ({ ...l, active: l.code === lang })),
-      currentPath: req.path,
+      languageLinkBase: languageLinkBase(req.originalUrl),
+      // The raw path can be "//evil.example/x": only a same-site path reaches the templates.
+      currentPath: sameSitePath(req.path) ?? '/',
       currentUser: user ? { id: user.id, username: user.username, role: user.role } : null,
       csrfToken: this.csrf.token(req, res),
       flashes: consumeFlashes(req, res),

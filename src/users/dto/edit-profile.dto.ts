@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
-import { MaxVisibleLength } from '../../common/forms/form-validators';
+import { trimText } from '../../common/forms/clean-text';
+import { CleanText, MaxVisibleLength } from '../../common/forms/form-validators';
 import { IsUsername } from './username';
 
 export const ABOUT_ME_MAX = 140;
@@ -8,7 +9,8 @@ export class EditProfileDto {
   @IsUsername()
   username!: string;
 
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : ''))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? trimText(value) : ''))
   @MaxVisibleLength(ABOUT_ME_MAX, 1000)
+  @CleanText({ multiline: true })
   about_me!: string;
 }

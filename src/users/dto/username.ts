@@ -1,7 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
-import { Transform } from 'class-transformer';
 import { Matches, MaxLength } from 'class-validator';
-import { NotBlank } from '../../common/forms/form-validators';
+import { CleanText, NotBlank, TrimText } from '../../common/forms/form-validators';
 
 export const USERNAME_MAX = 64;
 
@@ -11,11 +10,10 @@ export const USERNAME_MAX = 64;
  */
 export function IsUsername(): PropertyDecorator {
   return applyDecorators(
-    Transform(({ value }: { value: unknown }) =>
-      typeof value === 'string' ? value.trim() : value,
-    ),
+    TrimText(),
     NotBlank(),
     MaxLength(USERNAME_MAX, { message: 'validation.too_long', context: { max: USERNAME_MAX } }),
     Matches(/^[A-Za-z0-9_.-]+$/, { message: 'validation.username_chars' }),
+    CleanText(),
   );
 }
