@@ -68,6 +68,25 @@ describe('Attack: ids in the path', () => {
     expect([ok.status, (ok.body as { id: number }).id]).toEqual([200, target.id]);
   });
 
+  it('should answer 400 to other spellings of ids in admin queries', async () => {
+    for (const raw of junkSpellings(target.id)) {
+      for (const query of [`user=${raw}`]) {
+        const res = await http()
+          .get(`/api/admin/notifications?${query}`)
+          .set('Authorization', bearer);
+        expect([query, res.status]).toEqual([query, 400]);
+      }
+      for (const query of [`sender=${raw}`, `recipient=${raw}`]) {
+        const res = await http().get(`/api/admin/messages?${query}`).set('Authorization', bearer);
+        expect([query, res.status]).toEqual([query, 400]);
+      }
+    }
+    const ok = await http()
+      .get(`/api/admin/messages?recipient=${target.id}`)
+      .set('Authorization', bearer);
+    expect([ok.status, (ok.body as { items: unknown[] }).items.length]).toEqual([200, 1]);
+  });
+
   it('should never answer 500, and 200 only for the canonical spelling of an existing id', async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Min } from 'class-validator';
+import { IsOptional } from 'class-validator';
 import { PageQueryDto } from '../../common/api/page-query.dto';
+import { CanonicalId } from '../../common/api/parse-id.pipe';
 import { Message } from '../../messages/message.entity';
 
 export class UserRefDto {
@@ -30,15 +30,11 @@ export function mapAdminMessage(message: Message): AdminMessageDto {
 export class MessageQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Sender user id' })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
+  @CanonicalId()
   sender?: number;
 
   @ApiPropertyOptional({ description: 'Recipient user id' })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
+  @CanonicalId()
   recipient?: number;
 }

@@ -1,18 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   IsDefined,
-  IsInt,
   IsNotIn,
   IsOptional,
   IsString,
   Matches,
-  Min,
   Validate,
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
 import { PageQueryDto } from '../../common/api/page-query.dto';
+import { CanonicalId } from '../../common/api/parse-id.pipe';
 import { API_CLEAN_TEXT_MESSAGE, CleanText } from '../../common/forms/form-validators';
 import { Notification } from '../../notifications/notification.entity';
 
@@ -38,9 +36,7 @@ export function mapAdminNotification(row: Notification): AdminNotificationDto {
 export class NotificationQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'User id' })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
+  @CanonicalId()
   user?: number;
 
   @ApiPropertyOptional()

@@ -1,4 +1,6 @@
-import { BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
+import { applyDecorators, BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
+import { Transform } from 'class-transformer';
+import { IsInt, Min } from 'class-validator';
 
 /** The largest id an INT column holds. */
 const MAX_ID = 2_147_483_647;
@@ -24,3 +26,14 @@ export class ParseIdPipe implements PipeTransform<unknown, number> {
     return id;
   }
 }
+
+/**
+ * A query or body field that holds an id: converted only from its canonical decimal spelling;
+ * anything else stays as it came and fails IsInt (400).
+ */
+export const CanonicalId = () =>
+  applyDecorators(
+    Transform(({ value }: { value: unknown }) => parseId(value) ?? value),
+    IsInt({ message: ({ property }) => `${property} must be a user id (a positive whole number)` }),
+    Min(1),
+  );
