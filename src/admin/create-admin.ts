@@ -20,7 +20,7 @@ export async function createAdmin(users: UsersService, args: string[]): Promise<
   const existing = await users.findByUsername(username);
   if (existing) {
     await users.setRole(existing, Role.Admin);
-    return `${username} is now an admin.`;
+    return `${existing.username} is now an admin.`;
   }
   const email = option(args, 'email');
   const password = option(args, 'password');
@@ -32,11 +32,11 @@ export async function createAdmin(users: UsersService, args: string[]): Promise<
   if (await users.isEmailTaken(email)) {
     throw new Error(`The email ${email} is already used by another account.`);
   }
-  await users.create({
+  const admin = await users.create({
     username,
     email,
     passwordHash: await hashPassword(password),
     role: Role.Admin,
   });
-  return `Created the admin account ${username}.`;
+  return `Created the admin account ${admin.username}.`;
 }

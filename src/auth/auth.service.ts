@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
-import { QueryFailedError } from 'typeorm';
 import { fieldError, FormErrors } from '../common/forms/validate-form';
 import { AllConfigType } from '../config/config.type';
 import { User } from '../users/user.entity';
+import { AccountFieldError } from '../users/username';
 import { UsersService } from '../users/users.service';
 import { RegisterDto } from './dto/register.dto';
 import { JwtPayload } from './jwt.strategy';
@@ -43,8 +43,9 @@ export class AuthService {
 
   /** Creates the account, or returns the errors to show next to the fields. */
   async register(form: RegisterDto): Promise<FormErrors<RegisterDto> | null> {
-    if (await this.users.isUsernameTaken(form.username)) {
-      return fieldError<RegisterDto>('username', 'validation.username_taken');
+    const usernameError = await this.users.usernameError(form.username);
+    if (usernameError) {
+      return fieldError<RegisterDto>('username', usernameError);
     }
     if (await this.users.isEmailTaken(form.email)) {
       return fieldError<RegisterDto>('email', 'validation.email_taken');
@@ -54,10 +55,9 @@ export class AuthService {
       await this.users.create({ username: form.username, email: form.email, passwordHash });
       return null;
     } catch (error) {
-      // Two registrations raced past the checks above; the unique index settled it.
-      if (error instanceof QueryFailedError && /unique|duplicate/i.test(error.message)) {
-        const field = /email/i.test(error.message) ? 'email' : 'username';
-        return fieldError<RegisterDto>(field, `validation.${field}_taken`);
+      // Registrations that raced past the checks above: the unique indexes settled it.
+      if (error instanceof AccountFieldError) {
+        return fieldError<RegisterDto>(error.field, error.key);
       }
       throw error;
     }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { withTransactionRetry } from './transaction-retry';
 
 /** A running transaction: its EntityManager, and work to do only once it has committed. */
 export interface Tx {
@@ -16,7 +17,11 @@ export interface Tx {
  * queued here instead. SQLite is the single-process embedded default, so an in-process queue
  * is a complete answer.
  * MySQL: READ COMMITTED, so a statement sees what other transactions committed before it;
- * callers take row locks where an order matters (see MessagesService).
+ * callers take row locks where an order matters, in ascending id order (see MessagesService).
+ * A transaction the server aborts for a deadlock or a lock wait timeout is run again from
+ * the start (bounded, with jittered waits: see transaction-retry.ts), so such a collision
+ * never reaches the user. `work` must therefore do nothing but database work and
+ * afterCommit: only the callbacks of the attempt that committed run, once, after COMMIT.
  */
 @Injectable()
 export class TransactionService {
@@ -28,25 +33,36 @@ export class TransactionService {
     return this.dataSource.options.type === 'better-sqlite3';
   }
 
-  run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    if (!this.isSqlite) {
-      return this.execute(work);
+  async run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    if (this.isSqlite) {
+      // The callbacks run before the next queued transaction starts, so events leave in
+      // commit order.
+      return this.queued(async () => this.runCallbacks(await this.attempt(work)));
     }
-    const result = this.sqliteQueue.then(() => this.execute(work));
+    return this.runCallbacks(await withTransactionRetry(() => this.attempt(work)));
+  }
+
+  private runCallbacks<T>({ result, afterCommit }: { result: T; afterCommit: (() => void)[] }) {
+    for (const callback of afterCommit) {
+      callback();
+    }
+    return result;
+  }
+
+  private queued<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.sqliteQueue.then(task);
     this.sqliteQueue = result.catch(() => undefined);
     return result;
   }
 
-  private async execute<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    const committed: (() => void)[] = [];
+  /** One attempt, with its own afterCommit list: dropped with the attempt if it fails. */
+  private async attempt<T>(work: (tx: Tx) => Promise<T>) {
+    const afterCommit: (() => void)[] = [];
     const run = (manager: EntityManager) =>
-      work({ manager, afterCommit: (callback) => committed.push(callback) });
+      work({ manager, afterCommit: (callback) => afterCommit.push(callback) });
     const result = this.isSqlite
       ? await this.dataSource.transaction(run)
       : await this.dataSource.transaction('READ COMMITTED', run);
-    for (const callback of committed) {
-      callback();
-    }
-    return result;
+    return { result, afterCommit };
   }
 }

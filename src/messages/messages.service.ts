@@ -31,12 +31,14 @@ export class MessagesService {
 
   /**
    * Stores the message and sets the recipient's unread_message_count notification in one
-   * transaction. The recipient's row is locked first, so concurrent sends to one user count
-   * one after the other and the last count written is the true one.
+   * transaction. The recipient's row is locked, so concurrent sends to one user count one
+   * after the other and the last count written is the true one; the sender's row too, both
+   * in ascending id order: inserting the message takes shared locks on both rows (the
+   * foreign keys), so with only the recipient's locked, A->B and B->A at once deadlock.
    */
   send(sender: User, recipient: User, body: string): Promise<Message> {
     return this.transactions.run(async (tx) => {
-      const locked = await this.users.lockForUpdate(tx.manager, recipient.id);
+      const [locked] = await this.users.lockAllForUpdate(tx.manager, [recipient.id, sender.id]);
       // Never at or before the last read time, or the message would count as already read.
       const lastRead = locked.lastMessageReadTime?.getTime() ?? 0;
       const timestamp = new Date(Math.max(Date.now(), lastRead + 1));

@@ -17,6 +17,24 @@ export class User {
   @Column({ type: 'varchar', length: 64, unique: true })
   username!: string;
 
+  /**
+   * The username in lower case, computed by the database: its unique index makes usernames
+   * unique regardless of case on every database (SQLite compares the username itself
+   * case-sensitively), and lookups by name use it. Never written by the app.
+   */
+  @Column({
+    name: 'username_lower',
+    type: 'varchar',
+    length: 64,
+    unique: true,
+    asExpression: 'LOWER(username)',
+    generatedType: 'STORED',
+    insert: false,
+    update: false,
+    select: false,
+  })
+  usernameLower!: string;
+
   @Column({ type: 'varchar', length: 120, unique: true })
   email!: string;
 

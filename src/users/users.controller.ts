@@ -15,7 +15,7 @@ import { ConfigService } from '@nestjs/config';
 import type { Request, Response } from 'express';
 import { CurrentUser, Public } from '../auth/decorators';
 import { buildPager, parsePage } from '../common/pagination';
-import { fieldError, validateForm } from '../common/forms/validate-form';
+import { validateForm } from '../common/forms/validate-form';
 import { flash } from '../common/views/flash';
 import { AllConfigType } from '../config/config.type';
 import { identiconSvg } from './avatar';
@@ -69,15 +69,12 @@ export class UsersController {
   ) {
     const result = validateForm(EditProfileDto, body);
     const { username, about_me } = result.value;
-    const errors = !result.ok
-      ? result.errors
-      : (await this.users.isUsernameTaken(username, me.id))
-        ? fieldError<EditProfileDto>('username', 'validation.username_taken')
-        : null;
+    const errors = result.ok
+      ? await this.users.editProfile(me, { username, aboutMe: about_me || null })
+      : result.errors;
     if (errors) {
       return res.status(400).render('users/edit-profile', { form: { username, about_me }, errors });
     }
-    await this.users.updateProfile(me, { username, aboutMe: about_me || null });
     flash(req, res, { category: 'success', key: 'users.profile_saved' });
     return res.redirect(302, '/edit_profile');
   }

@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Brackets, EntityManager, Repository } from 'typeorm';
+import { Brackets, EntityManager, QueryFailedError, Repository } from 'typeorm';
+import { fieldError, FormErrors } from '../common/forms/validate-form';
 import { PageRequest } from '../common/pagination';
+import { EditProfileDto } from './dto/edit-profile.dto';
 import { Role, User } from './user.entity';
+import { AccountFieldError, AccountFieldKey, normaliseUsername, usernameProblem } from './username';
 
 export interface NewUser {
   username: string;
@@ -22,43 +25,117 @@ export class UsersService {
     return this.users.findOneBy({ id });
   }
 
+  /** Whatever the case it is typed in: usernames are unique regardless of case. */
   findByUsername(username: string): Promise<User | null> {
-    return this.users.findOneBy({ username });
+    return this.users
+      .createQueryBuilder('u')
+      .where('u.username_lower = LOWER(:username)', { username: normaliseUsername(username) })
+      .getOne();
   }
 
-  /** Usernames are unique regardless of case, on SQLite as on MySQL's _ci collations. */
   async isUsernameTaken(username: string, exceptUserId?: number): Promise<boolean> {
-    const found = await this.users
-      .createQueryBuilder('u')
-      .select('u.id')
-      .where('LOWER(u.username) = LOWER(:username)', { username })
-      .getOne();
+    const found = await this.findByUsername(username);
     return found !== null && found.id !== exceptUserId;
+  }
+
+  /**
+   * The form error for giving this username to a new account (or to `exceptUserId`'s), or
+   * null. A check ahead of the write, for a friendly answer: the unique index on
+   * username_lower settles races (see create and editProfile).
+   */
+  async usernameError(username: string, exceptUserId?: number): Promise<AccountFieldKey | null> {
+    const name = normaliseUsername(username);
+    const problem = usernameProblem(name);
+    if (problem) {
+      return problem;
+    }
+    return (await this.isUsernameTaken(name, exceptUserId)) ? 'validation.username_taken' : null;
   }
 
   async isEmailTaken(email: string): Promise<boolean> {
     return this.users.existsBy({ email: email.toLowerCase() });
   }
 
-  create(data: NewUser): Promise<User> {
+  /**
+   * Stores a new account, for every path that makes one (registration, the CLI, tests).
+   * Throws AccountFieldError for an unacceptable username, or a username or email another
+   * account holds, also when that account was stored a moment ago by a concurrent request.
+   */
+  async create(data: NewUser): Promise<User> {
+    const username = this.acceptableUsername(data.username);
+    const email = data.email.toLowerCase();
     const now = new Date();
-    return this.users.save(
-      this.users.create({
-        ...data,
-        email: data.email.toLowerCase(),
-        role: data.role ?? Role.User,
-        disabled: false,
-        aboutMe: null,
-        createdAt: now,
-        lastSeen: now,
-        lastMessageReadTime: null,
-      }),
-    );
+    try {
+      return await this.users.save(
+        this.users.create({
+          ...data,
+          username,
+          email,
+          role: data.role ?? Role.User,
+          disabled: false,
+          aboutMe: null,
+          createdAt: now,
+          lastSeen: now,
+          lastMessageReadTime: null,
+        }),
+      );
+    } catch (error) {
+      throw await this.explainConflict(error, username, undefined, email);
+    }
   }
 
-  async updateProfile(user: User, changes: { username: string; aboutMe: string | null }) {
-    await this.users.update(user.id, changes);
-    Object.assign(user, changes);
+  /**
+   * Saves the profile form, or returns the errors to show next to the fields; a rename that
+   * raced another account to the same name gets the form error too.
+   */
+  async editProfile(
+    user: User,
+    changes: { username: string; aboutMe: string | null },
+  ): Promise<FormErrors<EditProfileDto> | null> {
+    const problem = await this.usernameError(changes.username, user.id);
+    if (problem) {
+      return fieldError<EditProfileDto>('username', problem);
+    }
+    const username = normaliseUsername(changes.username);
+    try {
+      await this.users.update(user.id, { username, aboutMe: changes.aboutMe });
+    } catch (error) {
+      const conflict = await this.explainConflict(error, username, user.id);
+      if (conflict instanceof AccountFieldError) {
+        return fieldError<EditProfileDto>('username', conflict.key);
+      }
+      throw conflict;
+    }
+    Object.assign(user, { username, aboutMe: changes.aboutMe });
+    return null;
+  }
+
+  private acceptableUsername(raw: string): string {
+    const username = normaliseUsername(raw);
+    const problem = usernameProblem(username);
+    if (problem) {
+      throw new AccountFieldError('username', problem, username);
+    }
+    return username;
+  }
+
+  /** A unique-index refusal as the field it concerns; any other error as it is. */
+  private async explainConflict(
+    error: unknown,
+    username: string,
+    exceptUserId?: number,
+    email?: string,
+  ) {
+    if (!(error instanceof QueryFailedError) || !/unique|duplicate/i.test(error.message)) {
+      return error;
+    }
+    if (await this.isUsernameTaken(username, exceptUserId)) {
+      return new AccountFieldError('username', 'validation.username_taken', username);
+    }
+    if (email !== undefined && (await this.isEmailTaken(email))) {
+      return new AccountFieldError('email', 'validation.email_taken', email);
+    }
+    return error;
   }
 
   async setRole(user: User, role: Role): Promise<void> {
@@ -85,6 +162,19 @@ export class UsersService {
       where: { id },
       lock: sqlite ? undefined : { mode: 'pessimistic_write' },
     });
+  }
+
+  /**
+   * lockForUpdate for several users, taken in ascending id order (returned in the order
+   * asked): every transaction that locks more than one user row takes them in the same
+   * order, so no two can each hold a row the other waits for.
+   */
+  async lockAllForUpdate(manager: EntityManager, ids: number[]): Promise<User[]> {
+    const locked = new Map<number, User>();
+    for (const id of [...new Set(ids)].sort((a, b) => a - b)) {
+      locked.set(id, await this.lockForUpdate(manager, id));
+    }
+    return ids.map((id) => locked.get(id) as User);
   }
 
   async setLastMessageReadTime(manager: EntityManager, user: User, at: Date): Promise<void> {

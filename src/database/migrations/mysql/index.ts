@@ -5,6 +5,7 @@ import { Notifications1795583581874 } from './1795583581874-Notifications';
 import { UserDisabled1795584713617 } from './1795584713617-UserDisabled';
 import { BroadcastNotifications1795748201489 } from './1795748201489-BroadcastNotifications';
 import { Sessions1795972130817 } from './1795972130817-Sessions';
+import { UsernameLower1795974026758 } from './1795974026758-UsernameLower';
 
 export const MYSQL_MIGRATIONS = [
   Users1795583128549,
@@ -13,4 +14,5 @@ export const MYSQL_MIGRATIONS = [
   UserDisabled1795584713617,
   BroadcastNotifications1795748201489,
   Sessions1795972130817,
+  UsernameLower1795974026758,
 ];

@@ -62,7 +62,13 @@ describe('SQLite migration BroadcastNotifications', () => {
     expect(broadcastId).toBe(4);
 
     await upgraded.query(`DELETE FROM notifications WHERE id = 4`);
-    await upgraded.undoLastMigration();
+    // Back to before BroadcastNotifications: the later migrations are reverted first.
+    for (let n = SQLITE_MIGRATIONS.length; n > BEFORE_BROADCAST; n--) {
+      await upgraded.undoLastMigration();
+    }
+    expect(await upgraded.query(`SELECT COUNT(*) AS n FROM migrations`)).toEqual([
+      { n: BEFORE_BROADCAST },
+    ]);
     await insertNotification(upgraded, 1, 'd');
     const [{ id: afterRevert }] = await upgraded.query(`SELECT MAX(id) AS id FROM notifications`);
     expect(afterRevert).toBe(5);

@@ -5,6 +5,7 @@ import { Notifications1795583577542 } from './1795583577542-Notifications';
 import { UserDisabled1795584709398 } from './1795584709398-UserDisabled';
 import { BroadcastNotifications1795748189487 } from './1795748189487-BroadcastNotifications';
 import { Sessions1795972119190 } from './1795972119190-Sessions';
+import { UsernameLower1795974020865 } from './1795974020865-UsernameLower';
 
 export const SQLITE_MIGRATIONS = [
   Users1795583124815,
@@ -13,4 +14,5 @@ export const SQLITE_MIGRATIONS = [
   UserDisabled1795584709398,
   BroadcastNotifications1795748189487,
   Sessions1795972119190,
+  UsernameLower1795974020865,
 ];

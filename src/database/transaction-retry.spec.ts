@@ -1,0 +1,94 @@
+import { QueryFailedError } from 'typeorm';
+import { isRetryableTransactionError, withTransactionRetry } from './transaction-retry';
+
+/** A QueryFailedError as TypeORM builds it from a mysql2 error. */
+function mysqlError(errno: number, code: string): QueryFailedError {
+  const driverError = Object.assign(new Error(code), { errno, code });
+  return new QueryFailedError('UPDATE ...', [], driverError);
+}
+
+const DEADLOCK = () => mysqlError(1213, 'ER_LOCK_DEADLOCK');
+const LOCK_WAIT_TIMEOUT = () => mysqlError(1205, 'ER_LOCK_WAIT_TIMEOUT');
+const DUPLICATE = () => mysqlError(1062, 'ER_DUP_ENTRY');
+
+describe(withTransactionRetry.name, () => {
+  const waits: number[] = [];
+  const policy = {
+    maxAttempts: 5,
+    baseDelayMs: 20,
+    delayMs: (ceiling: number) => ceiling / 2,
+    sleep: (ms: number) => {
+      waits.push(ms);
+      return Promise.resolve();
+    },
+  };
+
+  beforeEach(() => (waits.length = 0));
+
+  it('should recognise deadlocks and lock wait timeouts, and nothing else', () => {
+    expect(isRetryableTransactionError(DEADLOCK())).toBe(true);
+    expect(isRetryableTransactionError(LOCK_WAIT_TIMEOUT())).toBe(true);
+    expect(isRetryableTransactionError(DUPLICATE())).toBe(false);
+    expect(isRetryableTransactionError({ driverError: { errno: 1213 } })).toBe(true);
+    expect(isRetryableTransactionError(new Error('Deadlock found'))).toBe(false);
+    expect(isRetryableTransactionError(null)).toBe(false);
+    expect(isRetryableTransactionError('1213')).toBe(false);
+  });
+
+  it.each([
+    ['a deadlock', DEADLOCK],
+    ['a lock wait timeout', LOCK_WAIT_TIMEOUT],
+  ])('should run the work again after %s, waiting longer each time', async (_, error) => {
+    let calls = 0;
+    const sut = withTransactionRetry((attempt) => {
+      calls += 1;
+      expect(attempt).toBe(calls);
+      return calls < 4 ? Promise.reject(error()) : Promise.resolve('committed');
+    }, policy);
+
+    await expect(sut).resolves.toBe('committed');
+    expect(calls).toBe(4);
+    expect(waits).toEqual([10, 20, 40]);
+  });
+
+  it('should give up after maxAttempts with the last error', async () => {
+    let calls = 0;
+    const last = DEADLOCK();
+    const sut = withTransactionRetry(() => {
+      calls += 1;
+      return Promise.reject(calls === 5 ? last : DEADLOCK());
+    }, policy);
+
+    await expect(sut).rejects.toBe(last);
+    expect(calls).toBe(5);
+    expect(waits).toHaveLength(4);
+  });
+
+  it('should not run the work again after any other error', async () => {
+    let calls = 0;
+    const duplicate = DUPLICATE();
+    const sut = withTransactionRetry(() => {
+      calls += 1;
+      return Promise.reject(duplicate);
+    }, policy);
+
+    await expect(sut).rejects.toBe(duplicate);
+    expect(calls).toBe(1);
+    expect(waits).toEqual([]);
+  });
+
+  it('should wait a random time below the doubling ceiling by default', async () => {
+    const random = jest.spyOn(Math, 'random').mockReturnValue(0.999);
+    try {
+      let calls = 0;
+      const sut = withTransactionRetry(
+        () => (++calls < 3 ? Promise.reject(DEADLOCK()) : Promise.resolve(calls)),
+        { ...policy, delayMs: undefined },
+      );
+      await expect(sut).resolves.toBe(3);
+      expect(waits).toEqual([19.98, 39.96]);
+    } finally {
+      random.mockRestore();
+    }
+  });
+});

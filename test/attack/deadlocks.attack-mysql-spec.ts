@@ -1,0 +1,216 @@
+import { Message } from '../../src/messages/message.entity';
+import { MessagesService } from '../../src/messages/messages.service';
+import { Notification } from '../../src/notifications/notification.entity';
+import { NotificationBus, StreamEvent } from '../../src/notifications/bus/notification-bus';
+import { TransactionService, Tx } from '../../src/database/transaction.service';
+import { User } from '../../src/users/user.entity';
+import { DEFAULT_PASSWORD, createUser } from '../factories/user.factory';
+import { BrowserSession, csrfTokenOf } from '../utils/browser-session';
+import { clearDatabase } from '../utils/clear-database';
+import { createTestApp, TestApp } from '../utils/test-app';
+
+const USERS = 8;
+const SENDERS = 64;
+const SENDS_EACH = 8;
+
+/**
+ * Finding 14: users sending to each other at once, in both directions, on MariaDB. A send
+ * locks rows of both users; taken in different orders, A->B and B->A deadlock and the server
+ * aborts one of them (errno 1213). Every send must be stored and counted, none may fail.
+ */
+describe('Attack: concurrent sends in both directions (MariaDB locks)', () => {
+  let t: TestApp;
+  let users: User[];
+
+  beforeAll(async () => {
+    // Room for every sender's transaction at once, as a busy server would have.
+    t = await createTestApp({ DB_POOL_SIZE: String(SENDERS) }, { listen: true });
+  });
+
+  afterAll(() => t.close());
+
+  beforeEach(async () => {
+    users = [];
+    for (let i = 0; i < USERS; i++) {
+      users.push(await createUser(t.app, `peer${i}`));
+    }
+  });
+
+  afterEach(() => clearDatabase(t.dataSource));
+
+  /** Every ordered pair of distinct users, repeated until there are SENDERS of them. */
+  const senderPairs = () => {
+    const pairs: [number, number][] = [];
+    for (let from = 0; from < USERS; from++) {
+      for (let to = 0; to < USERS; to++) {
+        if (from !== to) {
+          pairs.push([from, to]);
+        }
+      }
+    }
+    return Array.from({ length: SENDERS }, (_, i) => pairs[i % pairs.length]);
+  };
+
+  /** What the database holds must be exactly what was accepted, and every badge exact. */
+  async function expectExactCounts(accepted: Map<number, number>) {
+    const total = [...accepted.values()].reduce((a, b) => a + b, 0);
+    expect(await t.dataSource.getRepository(Message).count()).toBe(total);
+    for (const user of users) {
+      const received = await t.dataSource.getRepository(Message).countBy({ recipientId: user.id });
+      const rows = await t.dataSource
+        .getRepository(Notification)
+        .findBy({ userId: user.id, name: 'unread_message_count' });
+      expect([user.username, received, rows.map((r) => r.payload)]).toEqual([
+        user.username,
+        accepted.get(user.id) ?? 0,
+        [received],
+      ]);
+    }
+  }
+
+  it('should store and count every message sent through the HTTP form, with no error', async () => {
+    const sessions = await Promise.all(
+      users.map(async (user) => {
+        const session = new BrowserSession(t.baseUrl);
+        await session.login(user.username, DEFAULT_PASSWORD);
+        const form = await session.get(`/send_message/${users[0] === user ? 'peer1' : 'peer0'}`);
+        return { session, token: csrfTokenOf(form.text) };
+      }),
+    );
+    const accepted = new Map<number, number>();
+    const failures: string[] = [];
+
+    await Promise.all(
+      senderPairs().map(async ([from, to]) => {
+        const { session, token } = sessions[from];
+        for (let i = 0; i < SENDS_EACH; i++) {
+          const res = await session.agent
+            .post(`/send_message/${users[to].username}`)
+            .set('Accept', 'text/html')
+            .type('form')
+            .send({ csrf_token: token, message: `from ${from} to ${to}, #${i}` });
+          if (res.status === 302) {
+            accepted.set(users[to].id, (accepted.get(users[to].id) ?? 0) + 1);
+          } else {
+            failures.push(`${from}->${to} #${i}: ${res.status}`);
+          }
+        }
+      }),
+    );
+
+    expect(failures).toEqual([]);
+    expect([...accepted.values()].reduce((a, b) => a + b, 0)).toBe(SENDERS * SENDS_EACH);
+    await expectExactCounts(accepted);
+  }, 120_000);
+
+  it('should publish each committed count once, never one of an aborted attempt', async () => {
+    const published: { userId: number; event: StreamEvent }[] = [];
+    const bus = t.app.get(NotificationBus);
+    const publish = jest
+      .spyOn(bus, 'publish')
+      .mockImplementation((userId, event) => void published.push({ userId, event }));
+    const messages = t.app.get(MessagesService);
+    const accepted = new Map<number, number>();
+    try {
+      // SENDERS concurrent senders, each sending its messages one after the other.
+      const results = await Promise.allSettled(
+        senderPairs().map(async ([from, to]) => {
+          for (let i = 0; i < SENDS_EACH; i++) {
+            await messages.send(users[from], users[to], `from ${from} to ${to}, #${i}`);
+            accepted.set(users[to].id, (accepted.get(users[to].id) ?? 0) + 1);
+          }
+        }),
+      );
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    } finally {
+      publish.mockRestore();
+    }
+
+    await expectExactCounts(accepted);
+    // One event per send, each a stored notification's id, none twice; each user's last
+    // event carries the final count.
+    expect(published).toHaveLength(SENDERS * SENDS_EACH);
+    expect(new Set(published.map((p) => p.event.id)).size).toBe(published.length);
+    for (const user of users) {
+      const events = published.filter((p) => p.userId === user.id).map((p) => p.event);
+      const newest = events.reduce((a, b) => (b.id > a.id ? b : a));
+      expect((JSON.parse(newest.json) as { data: unknown }).data).toBe(accepted.get(user.id));
+    }
+  }, 120_000);
+
+  describe('a transaction the server aborts', () => {
+    const lock = (tx: Tx, user: User, suffix = '') =>
+      tx.manager.query(`SELECT id FROM users WHERE id = ? FOR UPDATE${suffix}`, [user.id]);
+
+    /** Resolves for everyone once `parties` callers have arrived. */
+    const barrier = (parties: number) => {
+      let arrived = 0;
+      let release: () => void = () => undefined;
+      const all = new Promise<void>((resolve) => (release = resolve));
+      return () => {
+        arrived += 1;
+        if (arrived === parties) {
+          release();
+        }
+        return all;
+      };
+    };
+
+    it('should run a deadlock victim again, and publish only what the committed attempt did', async () => {
+      const transactions = t.app.get(TransactionService);
+      const [a, b] = users;
+      const bothHoldOne = barrier(2);
+      const attempts: string[] = [];
+      const committed: string[] = [];
+      // Two transactions lock the same two rows in opposite orders: the server aborts one.
+      const crossing = (label: string, first: User, second: User) =>
+        transactions.run(async (tx) => {
+          const attempt = `${label}${attempts.filter((x) => x.startsWith(label)).length + 1}`;
+          attempts.push(attempt);
+          await lock(tx, first);
+          tx.afterCommit(() => committed.push(attempt));
+          if (attempt.endsWith('1')) {
+            await bothHoldOne();
+          }
+          await lock(tx, second);
+          return attempt;
+        });
+
+      const results = await Promise.allSettled([crossing('ab', a, b), crossing('ba', b, a)]);
+
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+      expect(attempts).toHaveLength(3);
+      expect(committed.sort()).toEqual(
+        results.map((r) => (r as PromiseFulfilledResult<string>).value).sort(),
+      );
+    });
+
+    it('should run a transaction again after a lock wait timeout', async () => {
+      const transactions = t.app.get(TransactionService);
+      const [a] = users;
+      const holding = t.dataSource.createQueryRunner();
+      await holding.startTransaction();
+      await holding.query('SELECT id FROM users WHERE id = ? FOR UPDATE', [a.id]);
+      // Released after the first attempt has given up waiting (WAIT 1: MariaDB's per-statement
+      // lock wait timeout, errno 1205).
+      const release = setTimeout(() => void holding.commitTransaction(), 1500);
+      let attempts = 0;
+      try {
+        await expect(
+          transactions.run(async (tx) => {
+            attempts += 1;
+            await lock(tx, a, ' WAIT 1');
+            return 'done';
+          }),
+        ).resolves.toBe('done');
+        expect(attempts).toBeGreaterThan(1);
+      } finally {
+        clearTimeout(release);
+        if (holding.isTransactionActive) {
+          await holding.commitTransaction();
+        }
+        await holding.release();
+      }
+    }, 30_000);
+  });
+});
