@@ -1,12 +1,7 @@
-import {
-  MiddlewareConsumer,
-  Module,
-  NestModule,
-  RequestMethod,
-  ValidationPipe,
-} from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule, ValidationPipe } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AcceptLanguageResolver, CookieResolver, I18nModule, QueryResolver } from 'nestjs-i18n';
@@ -17,6 +12,7 @@ import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { CsrfGuard } from './common/csrf/csrf.guard';
 import { CommonModule } from './common/common.module';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
+import { rateLimitThrottlers } from './common/http/rate-limit';
 import { LanguageCookieMiddleware } from './common/i18n/language-cookie.middleware';
 import { LANGUAGE_COOKIE } from './common/i18n/languages';
 import { ViewLocalsMiddleware } from './common/views/view-locals.middleware';
@@ -28,10 +24,9 @@ import { resolveDataSourceOptions } from './database/data-source-options';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MessagesModule } from './messages/messages.module';
+import { NOTIFICATION_STREAM_ROUTE } from './notifications/notifications.controller';
 import { NotificationsModule } from './notifications/notifications.module';
 import { UsersModule } from './users/users.module';
-
-const ONE_MINUTE_MS = 60_000;
 
 @Module({
   imports: [
@@ -62,20 +57,14 @@ const ONE_MINUTE_MS = 60_000;
     }),
     ThrottlerModule.forRootAsync({
       inject: [ConfigService],
-      useFactory: (config: ConfigService<AllConfigType, true>) => ({
-        throttlers: [
-          {
-            name: 'login',
-            ttl: ONE_MINUTE_MS,
-            limit: config.getOrThrow('app.loginRateLimit', { infer: true }),
-          },
-          {
-            name: 'send',
-            ttl: ONE_MINUTE_MS,
-            limit: config.getOrThrow('app.sendRateLimit', { infer: true }),
-          },
-        ],
-      }),
+      useFactory: (config: ConfigService<AllConfigType, true>) => {
+        const app = config.getOrThrow('app', { infer: true });
+        return {
+          throttlers: rateLimitThrottlers(app),
+          // Several processes share their counters through Redis; one process keeps them.
+          ...(app.redisUrl ? { storage: new ThrottlerStorageRedisService(app.redisUrl) } : {}),
+        };
+      },
     }),
     CommonModule,
     DatabaseModule,
@@ -105,8 +94,7 @@ export class AppModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     consumer
       .apply(LanguageCookieMiddleware, ViewLocalsMiddleware)
-      // The event stream renders no page and keeps its request open for hours.
-      .exclude({ path: 'notifications/stream', method: RequestMethod.GET })
+      .exclude(NOTIFICATION_STREAM_ROUTE)
       .forRoutes('{*path}');
   }
 }

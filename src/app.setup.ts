@@ -2,6 +2,7 @@ import { ConfigService } from '@nestjs/config';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
+import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import hbs from 'hbs';
 import { I18nService } from 'nestjs-i18n';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { registerViewHelpers } from './common/views/view-helpers';
 import { AllConfigType } from './config/config.type';
+import { NOTIFICATION_STREAM_ROUTE } from './notifications/notifications.controller';
 
 const ROOT = join(__dirname, '..');
 const BODY_LIMIT = '64kb';
@@ -24,19 +26,28 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
   // Which proxies' X-Forwarded-For/-Proto to believe (req.ip for rate limits, req.secure).
   app.set('trust proxy', config.getOrThrow('app.trustProxy', { infer: true }));
   app.disable('x-powered-by');
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          'script-src': ["'self'"],
-          'img-src': ["'self'", 'data:'],
-          // The app may be served over plain HTTP (the embedded default); TLS proxies add HSTS.
-          'upgrade-insecure-requests': null,
-        },
+  // Page security headers (CSP, framing and sniffing rules) do nothing for the event stream,
+  // which EventSource reads and nothing renders, and Nest copies a response's headers into
+  // each open stream: they would be held for the stream's life.
+  const securityHeaders = helmet({
+    contentSecurityPolicy: {
+      directives: {
+        'script-src': ["'self'"],
+        'img-src': ["'self'", 'data:'],
+        // The app may be served over plain HTTP (the embedded default); TLS proxies add HSTS.
+        'upgrade-insecure-requests': null,
       },
-      strictTransportSecurity: false,
-    }),
-  );
+    },
+    strictTransportSecurity: false,
+  });
+  const streamPath = `/${NOTIFICATION_STREAM_ROUTE.path}`;
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.path === streamPath) {
+      next();
+    } else {
+      securityHeaders(req, res, next);
+    }
+  });
   app.use(cookieParser(cookieSecret));
 
   // Forms and API bodies are small; anything bigger is refused with 413.

@@ -31,6 +31,7 @@ export class AuthController {
 
   @Public()
   @Post('register')
+  @RateLimit('register')
   async register(@Body() body: unknown, @Req() req: Request, @Res() res: Response) {
     const result = validateForm(RegisterDto, body);
     const errors = result.ok ? await this.auth.register(result.value) : result.errors;

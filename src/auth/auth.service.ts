@@ -47,17 +47,19 @@ export class AuthService {
     if (usernameError) {
       return fieldError<RegisterDto>('username', usernameError);
     }
-    if (await this.users.isEmailTaken(form.email)) {
-      return fieldError<RegisterDto>('email', 'validation.email_taken');
-    }
     const passwordHash = await hashPassword(form.password);
+    // A registered address gets the same answer as a new account, after the same hashing
+    // work: the form does not tell anyone whether an address has an account.
+    if (await this.users.isEmailTaken(form.email)) {
+      return null;
+    }
     try {
       await this.users.create({ username: form.username, email: form.email, passwordHash });
       return null;
     } catch (error) {
       // Registrations that raced past the checks above: the unique indexes settled it.
       if (error instanceof AccountFieldError) {
-        return fieldError<RegisterDto>(error.field, error.key);
+        return error.field === 'email' ? null : fieldError<RegisterDto>(error.field, error.key);
       }
       throw error;
     }

@@ -10,12 +10,13 @@ import { AuthGuard } from '@nestjs/passport';
 import type { Request } from 'express';
 import { Role, User } from '../users/user.entity';
 import { ROLES } from './decorators';
+import { isError } from '../common/is-error';
 
 /** 401 unless `Authorization: Bearer` carries a valid token of an enabled user. */
 @Injectable()
 export class BearerAuthGuard extends AuthGuard('jwt-bearer') {
   override handleRequest<TUser>(err: unknown, user: TUser | false): TUser {
-    if (err instanceof Error && !(err instanceof UnauthorizedException)) {
+    if (isError(err) && !(err instanceof UnauthorizedException)) {
       throw err;
     }
     if (!user) {

@@ -1,7 +1,19 @@
-import { ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
+import { ExecutionContext, Injectable, SetMetadata, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
+import type { Request } from 'express';
+import type { Observable } from 'rxjs';
 import { IS_PUBLIC } from './decorators';
+import { skipLastSeen } from './jwt.strategy';
+import { isError } from '../common/is-error';
+
+export const SKIP_LAST_SEEN = 'skipLastSeen';
+
+/**
+ * The route is no visit: its valid token leaves the user's last_seen as it is. For the event
+ * stream, which the browser reopens by itself; the page that opened it was the visit.
+ */
+export const SkipLastSeen = () => SetMetadata(SKIP_LAST_SEEN, true);
 
 /**
  * Global guard: every route needs a logged-in user unless marked @Public(). On public routes
@@ -13,13 +25,13 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     super();
   }
 
-  private isPublic(context: ExecutionContext): boolean {
-    return (
-      this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
-        context.getHandler(),
-        context.getClass(),
-      ]) ?? false
-    );
+  override canActivate(
+    context: ExecutionContext,
+  ): Promise<boolean> | boolean | Observable<boolean> {
+    if (this.flag(SKIP_LAST_SEEN, context)) {
+      skipLastSeen(context.switchToHttp().getRequest<Request>());
+    }
+    return super.canActivate(context);
   }
 
   override handleRequest<TUser>(
@@ -31,11 +43,18 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     if (user) {
       return user;
     }
-    if (this.isPublic(context)) {
+    if (this.flag(IS_PUBLIC, context)) {
       return undefined as TUser;
     }
-    throw err instanceof Error && !(err instanceof UnauthorizedException)
+    throw isError(err) && !(err instanceof UnauthorizedException)
       ? err
       : new UnauthorizedException('errors.login_required');
+  }
+
+  private flag(key: string, context: ExecutionContext): boolean {
+    return (
+      this.reflector.getAllAndOverride<boolean>(key, [context.getHandler(), context.getClass()]) ??
+      false
+    );
   }
 }

@@ -29,6 +29,18 @@ function verifyOptions(config: ConfigService<AllConfigType, true>) {
 }
 
 /**
+ * Requests of routes marked @SkipLastSeen(), as the guard finds them before the token is
+ * checked. A WeakSet rather than a flag on the request: a property added to an Express
+ * request copies its hidden class, on every request.
+ */
+const notVisits = new WeakSet<Request>();
+
+/** Leaves the user's last_seen alone for this request (see JwtAuthGuard). */
+export function skipLastSeen(req: Request): void {
+  notVisits.add(req);
+}
+
+/**
  * Checks a token's claims against the database: its session is live and its user enabled.
  * Both strategies share it, so pages, feeds, the stream and the API refuse the same tokens.
  */
@@ -49,7 +61,9 @@ export class TokenValidator {
       return false;
     }
     attachSession(req, { id: sid, userId: sub });
-    await this.users.touchLastSeen(user);
+    if (!notVisits.has(req)) {
+      await this.users.touchLastSeen(user);
+    }
     return user;
   }
 }

@@ -64,6 +64,20 @@ class AppEnv {
   @Min(1)
   @Max(1000)
   SSE_MAX_STREAMS_PER_USER?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  REGISTER_RATE_LIMIT?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  SEND_ADDRESS_RATE_LIMIT?: number;
+
+  @IsOptional()
+  @IsIn(['on', 'off'], { message: 'API_DOCS must be on or off' })
+  API_DOCS?: 'on' | 'off';
 }
 
 export interface AppConfig {
@@ -71,10 +85,16 @@ export interface AppConfig {
   port: number;
   host: string;
   postsPerPage: number;
-  /** Login attempts allowed per client address per minute. */
+  /** Login attempts (pages and API tokens together) allowed per client address per minute. */
   loginRateLimit: number;
-  /** Messages a client address may send per minute. */
+  /** Registrations allowed per client address per hour. */
+  registerRateLimit: number;
+  /** Messages one user may send per minute. */
   sendRateLimit: number;
+  /** Messages all users behind one client address may send per minute (against account farms). */
+  sendAddressRateLimit: number;
+  /** Serve the OpenAPI document and Swagger UI at /api/docs (default: off in production). */
+  apiDocs: boolean;
   /** Redis for fan-out across processes; unset: in-process delivery only. */
   redisUrl: string | null;
   /** Comment lines on idle event streams, so proxies keep the connection. */
@@ -98,7 +118,10 @@ export function readAppConfig(variables: NodeJS.ProcessEnv): AppConfig {
     host: env.HOST ?? '127.0.0.1',
     postsPerPage: env.POSTS_PER_PAGE ?? 25,
     loginRateLimit: env.LOGIN_RATE_LIMIT ?? 10,
+    registerRateLimit: env.REGISTER_RATE_LIMIT ?? 10,
     sendRateLimit: env.SEND_RATE_LIMIT ?? 30,
+    sendAddressRateLimit: env.SEND_ADDRESS_RATE_LIMIT ?? 120,
+    apiDocs: (env.API_DOCS ?? (env.NODE_ENV === 'production' ? 'off' : 'on')) === 'on',
     redisUrl: env.REDIS_URL || null,
     sseHeartbeatMs: env.SSE_HEARTBEAT_MS ?? 20_000,
     sseRetryMs: env.SSE_RETRY_MS ?? 3_000,

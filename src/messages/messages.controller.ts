@@ -1,5 +1,16 @@
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Body, Controller, Get, Param, Post, Query, Render, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Param,
+  Post,
+  Query,
+  Render,
+  Req,
+  Res,
+  UseFilters,
+} from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Request, Response } from 'express';
 import { CurrentUser } from '../auth/decorators';
@@ -12,6 +23,7 @@ import { User } from '../users/user.entity';
 import { SendMessageDto } from './dto/send-message.dto';
 import { MESSAGE_MAX } from './message.entity';
 import { MessagesService } from './messages.service';
+import { SendRateLimitedFilter } from './send-rate-limited.filter';
 
 @Controller()
 // Browser pages and feeds, not part of the documented JSON API.
@@ -30,7 +42,8 @@ export class MessagesController {
   }
 
   @Post('send_message/:recipient')
-  @RateLimit('send')
+  @RateLimit('send', 'send-address')
+  @UseFilters(SendRateLimitedFilter)
   async send(
     @Param('recipient') username: string,
     @Body() body: unknown,

@@ -5,9 +5,11 @@ import {
   Headers,
   Query,
   Req,
+  RequestMethod,
   Sse,
   SseSignal,
 } from '@nestjs/common';
+import type { RouteInfo } from '@nestjs/common/interfaces';
 import {
   ApiBearerAuth,
   ApiConflictResponse,
@@ -24,12 +26,22 @@ import type { Request } from 'express';
 import { Observable } from 'rxjs';
 import { AUTH_COOKIE } from '../auth/auth-cookie';
 import { AuthSession, CurrentSession, CurrentUser } from '../auth/decorators';
+import { SkipLastSeen } from '../auth/jwt-auth.guard';
 import { ErrorDto } from '../common/api/error.dto';
 import { User } from '../users/user.entity';
 import { NotificationDto } from './notification-types';
 import { NotificationStreamService, parseLastEventId } from './notification-stream.service';
 import { NotificationsService } from './notifications.service';
 import { SseMessage } from './stream-connection';
+
+/**
+ * The event stream's route (the controller's path and its @Sse path), for the middleware it is
+ * left out of: it renders no page and holds its request and response for hours.
+ */
+export const NOTIFICATION_STREAM_ROUTE: RouteInfo = {
+  path: 'notifications/stream',
+  method: RequestMethod.GET,
+};
 
 /** Unsent event data a client that does not read may hold before it is dropped. */
 const STREAM_MAX_PENDING_CHARS = 256 * 1024;
@@ -44,8 +56,8 @@ export function parseSince(raw: unknown): number {
  * ?uid= names the user a page was rendered for. A tab left open by the previous user of a
  * shared browser sends their id with the next user's cookie: 409, never the other's data.
  */
-export function assertExpectedUser(uid: unknown, user: User): void {
-  if (uid !== undefined && uid !== String(user.id)) {
+export function assertExpectedUser(uid: unknown, userId: number): void {
+  if (uid !== undefined && uid !== String(userId)) {
     throw new ConflictException('errors.other_user');
   }
 }
@@ -72,11 +84,12 @@ export class NotificationsController {
     @Query('since') since: unknown,
     @Query('uid') uid: unknown,
   ): Promise<NotificationDto[]> {
-    assertExpectedUser(uid, user);
+    assertExpectedUser(uid, user.id);
     return this.notifications.since(user.id, parseSince(since));
   }
 
   @Sse('stream', { maxPendingDataLength: STREAM_MAX_PENDING_CHARS })
+  @SkipLastSeen()
   @ApiOperation({
     summary: 'Server-Sent Events: the current notifications, then each one as it is stored',
     description:
@@ -89,7 +102,6 @@ export class NotificationsController {
   @ApiOkResponse({ description: 'text/event-stream' })
   @ApiTooManyRequestsResponse({ type: ErrorDto, description: 'Too many open streams' })
   stream(
-    @CurrentUser() user: User,
     @CurrentSession() session: AuthSession,
     @Headers('last-event-id') lastEventIdHeader: unknown,
     @Query('lastEventId') lastEventIdQuery: unknown,
@@ -97,8 +109,9 @@ export class NotificationsController {
     @Req() req: Request,
     @SseSignal() signal: AbortSignal,
   ): Observable<SseMessage> {
-    assertExpectedUser(uid, user);
-    // The request lives as long as the stream: it keeps no loaded entity it does not need.
+    assertExpectedUser(uid, session.userId);
+    // The request and the handler's arguments live as long as the stream: the session is all
+    // it needs, so the user entity the guard loaded is not kept.
     req.user = undefined;
     return this.streams.open({
       userId: session.userId,

@@ -25,7 +25,9 @@ describe('Scale-out: two processes, MariaDB and Redis', () => {
     REDIS_URL: redis.url,
     JWT_SECRET: 'scale-out-secret-that-is-long-enough-0123456789',
     LOGIN_RATE_LIMIT: '1000',
+    REGISTER_RATE_LIMIT: '1000',
     SEND_RATE_LIMIT: '1000',
+    SEND_ADDRESS_RATE_LIMIT: '1000',
     SSE_RETRY_MS: '500',
   });
 

@@ -18,7 +18,9 @@ const TEST_ENV: Record<string, string> = {
   NODE_ENV: 'test',
   JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-0123456789',
   LOGIN_RATE_LIMIT: '1000',
+  REGISTER_RATE_LIMIT: '1000',
   SEND_RATE_LIMIT: '1000',
+  SEND_ADDRESS_RATE_LIMIT: '1000',
   POSTS_PER_PAGE: '25',
 };
 
@@ -28,12 +30,17 @@ const TEST_ENV: Record<string, string> = {
  */
 export async function createTestApp(
   env: Record<string, string> = {},
-  options: { listen?: boolean } = {},
+  options: {
+    listen?: boolean;
+    /** Rewrites the database URL the app gets (e.g. through a proxy the test can cut). */
+    databaseUrl?: (url: string) => string;
+  } = {},
 ): Promise<TestApp> {
   const dialect = process.env.TEST_DB === 'mysql' ? 'mysql' : 'sqlite';
   const scratch = dialect === 'mysql' ? await createScratchDatabase() : null;
+  const url = scratch ? scratch.url : 'sqlite::memory:';
   Object.assign(process.env, TEST_ENV, env, {
-    DATABASE_URL: scratch ? scratch.url : 'sqlite::memory:',
+    DATABASE_URL: options.databaseUrl ? options.databaseUrl(url) : url,
   });
 
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();

@@ -9,6 +9,8 @@ import {
 import type { Request, Response } from 'express';
 import { I18nService } from 'nestjs-i18n';
 import { STATUS_CODES } from 'node:http';
+import { isError } from '../is-error';
+import { isDatabaseUnavailable } from './database-unavailable';
 import { wantsJson } from './wants-json';
 
 interface ErrorBody {
@@ -19,7 +21,7 @@ interface ErrorBody {
 
 /** The 4xx status of an http-errors error (what body-parser throws), or null. */
 function httpErrorStatus(exception: unknown): number | null {
-  if (exception instanceof HttpException || !(exception instanceof Error)) {
+  if (exception instanceof HttpException || !isError(exception)) {
     return null;
   }
   const { status, expose } = exception as Error & { status?: unknown; expose?: unknown };
@@ -28,7 +30,10 @@ function httpErrorStatus(exception: unknown): number | null {
     : null;
 }
 
-const KNOWN_PAGES = new Set([400, 401, 403, 404, 413, 429]);
+const KNOWN_PAGES = new Set([400, 401, 403, 404, 413, 429, 503]);
+
+/** Seconds a client is asked to wait while the database is away. */
+const UNAVAILABLE_RETRY_AFTER_S = 5;
 
 /**
  * One place for errors: JSON ({statusCode, message, error}) for JSON routes, a friendly page
@@ -50,6 +55,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (res.headersSent) {
       res.end();
       return;
+    }
+    if (body.statusCode === Number(HttpStatus.SERVICE_UNAVAILABLE)) {
+      res.setHeader('Retry-After', UNAVAILABLE_RETRY_AFTER_S);
     }
     if (wantsJson(req)) {
       res.status(body.statusCode).json(body);
@@ -75,8 +83,16 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const error = STATUS_CODES[clientError] ?? 'Error';
       return { statusCode: clientError, message: (exception as Error).message, error };
     }
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn(`Database unavailable: ${(exception as Error).message}`);
+      return {
+        statusCode: 503,
+        message: this.translate('errors.title_503', lang),
+        error: 'Service Unavailable',
+      };
+    }
     if (!(exception instanceof HttpException)) {
-      this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+      this.logger.error(isError(exception) ? exception.stack : String(exception));
       return {
         statusCode: 500,
         message: this.translate('errors.title_500', lang),

@@ -1,11 +1,57 @@
 import { applyDecorators, ExecutionContext, Injectable, UseGuards } from '@nestjs/common';
-import { SkipThrottle, ThrottlerException, ThrottlerGuard } from '@nestjs/throttler';
+import {
+  SkipThrottle,
+  ThrottlerException,
+  ThrottlerGuard,
+  ThrottlerOptions,
+} from '@nestjs/throttler';
 import type { ThrottlerLimitDetail } from '@nestjs/throttler/dist/throttler.guard.interface';
 import type { Response } from 'express';
+import type { AppConfig } from '../../config/app.config';
 
-/** The named limits configured in AppModule; each route opts into exactly one. */
-export const RATE_LIMITS = ['login', 'send'] as const;
+/**
+ * The named limits. A route opts into some of them with @RateLimit(); each name is one bucket
+ * per tracker shared by every route that uses it (the login form and the API token endpoint
+ * count together), not a bucket per route.
+ */
+export const RATE_LIMITS = ['login', 'register', 'send', 'send-address'] as const;
 export type RateLimitName = (typeof RATE_LIMITS)[number];
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+
+/** The client address (behind TRUST_PROXY, the forwarded one Express computed). */
+const byAddress = (req: Record<string, unknown>) => `ip:${String(req.ip)}`;
+/** The logged-in user, so people behind one NAT don't share a bucket; else the address. */
+const byUser = (req: Record<string, unknown>) => {
+  const user = req.user as { id?: number } | undefined;
+  return user?.id ? `user:${user.id}` : byAddress(req);
+};
+const sharedKey = (_: ExecutionContext, tracker: string, name: string) => `${name}:${tracker}`;
+
+/** The throttlers behind the names, from the validated app config. */
+export function rateLimitThrottlers(app: AppConfig): ThrottlerOptions[] {
+  const limit = (name: RateLimitName, ttl: number, max: number, getTracker = byAddress) => ({
+    name,
+    ttl,
+    limit: max,
+    getTracker,
+    generateKey: sharedKey,
+  });
+  return [
+    limit('login', MINUTE_MS, app.loginRateLimit),
+    limit('register', HOUR_MS, app.registerRateLimit),
+    limit('send', MINUTE_MS, app.sendRateLimit, byUser),
+    limit('send-address', MINUTE_MS, app.sendAddressRateLimit),
+  ];
+}
+
+/** The refusal, for routes that answer it their own way (the send form keeps the draft). */
+export class RateLimitedException extends ThrottlerException {
+  constructor() {
+    super('errors.too_many_requests');
+  }
+}
 
 /** Throttler guard that answers 429 with a standard Retry-After header and a readable message. */
 @Injectable()
@@ -18,12 +64,14 @@ export class RateLimitGuard extends ThrottlerGuard {
       .switchToHttp()
       .getResponse<Response>()
       .setHeader('Retry-After', detail.timeToBlockExpire);
-    throw new ThrottlerException('errors.too_many_requests');
+    throw new RateLimitedException();
   }
 }
 
-/** Limits a route by client address with the named limit (e.g. login attempts per minute). */
-export function RateLimit(name: RateLimitName) {
-  const others = Object.fromEntries(RATE_LIMITS.filter((n) => n !== name).map((n) => [n, true]));
+/** Limits a route with the named limits (e.g. login attempts per address per minute). */
+export function RateLimit(...names: RateLimitName[]) {
+  const others = Object.fromEntries(
+    RATE_LIMITS.filter((n) => !names.includes(n)).map((n) => [n, true]),
+  );
   return applyDecorators(SkipThrottle(others), UseGuards(RateLimitGuard));
 }

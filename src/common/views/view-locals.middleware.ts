@@ -2,6 +2,7 @@ import { Injectable, Logger, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { User } from '../../users/user.entity';
 import { CsrfService } from '../csrf/csrf.service';
+import { isDatabaseUnavailable } from '../http/database-unavailable';
 import { sameSitePath } from '../http/safe-redirect';
 import { languageLinkBase } from '../i18n/language-links';
 import { LANGUAGES, supportedLanguage } from '../i18n/languages';
@@ -33,6 +34,12 @@ export class ViewLocalsMiddleware implements NestMiddleware {
           render(view, ...rest);
         },
         (error: unknown) => {
+          if (isDatabaseUnavailable(error)) {
+            this.logger.warn(`Database unavailable: ${(error as Error).message}`);
+            res.status(503).set('Retry-After', '5').type('text/plain');
+            res.send('Service Unavailable: please try again in a few seconds.');
+            return;
+          }
           this.logger.error(error instanceof Error ? error.stack : String(error));
           res.status(500).type('text/plain').send('Internal Server Error');
         },

@@ -1,0 +1,23 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { RateLimitedException } from '../common/http/rate-limit';
+import { MESSAGE_MAX } from './message.entity';
+
+/**
+ * A send refused by the rate limit: the form again with what was typed, and the reason once,
+ * at the top (429, Retry-After set by the guard). Nothing was stored.
+ */
+@Catch(RateLimitedException)
+export class SendRateLimitedFilter implements ExceptionFilter {
+  catch(_: RateLimitedException, host: ArgumentsHost): void {
+    const req = host.switchToHttp().getRequest<Request>();
+    const res = host.switchToHttp().getResponse<Response>();
+    const draft = (req.body as { message?: unknown } | undefined)?.message;
+    res.status(HttpStatus.TOO_MANY_REQUESTS).render('messages/send', {
+      recipient: req.params.recipient,
+      form: { message: typeof draft === 'string' ? draft : '' },
+      formError: 'errors.too_many_requests',
+      max: MESSAGE_MAX,
+    });
+  }
+}
