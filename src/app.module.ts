@@ -12,6 +12,7 @@ import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { CsrfGuard } from './common/csrf/csrf.guard';
 import { CommonModule } from './common/common.module';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
+import { NoStoreMiddleware } from './common/http/no-store.middleware';
 import { rateLimitThrottlers } from './common/http/rate-limit';
 import { LanguageCookieMiddleware } from './common/i18n/language-cookie.middleware';
 import { LANGUAGE_COOKIE } from './common/i18n/languages';
@@ -93,7 +94,7 @@ import { UsersModule } from './users/users.module';
 export class AppModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     consumer
-      .apply(LanguageCookieMiddleware, ViewLocalsMiddleware)
+      .apply(NoStoreMiddleware, LanguageCookieMiddleware, ViewLocalsMiddleware)
       .exclude(NOTIFICATION_STREAM_ROUTE)
       .forRoutes('{*path}');
   }

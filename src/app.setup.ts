@@ -9,12 +9,25 @@ import { I18nService } from 'nestjs-i18n';
 import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { jsonDepth, MAX_JSON_DEPTH } from './common/http/json-depth';
 import { registerViewHelpers } from './common/views/view-helpers';
 import { AllConfigType } from './config/config.type';
 import { NOTIFICATION_STREAM_ROUTE } from './notifications/notifications.controller';
 
 const ROOT = join(__dirname, '..');
 const BODY_LIMIT = '64kb';
+
+/**
+ * A JSON body nested deeper than any of ours is refused (400) before anything recurses over
+ * it: thousands of levels overflow the stack of the parser and the validation pipe.
+ */
+function refuseDeepJson(_req: unknown, _res: unknown, body: Buffer): void {
+  if (jsonDepth(body.toString('utf8')) > MAX_JSON_DEPTH) {
+    throw Object.assign(new Error(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`), {
+      status: 400,
+    });
+  }
+}
 
 /** Everything main.ts and the e2e tests both need, so tests run the app as production does. */
 export async function configureApp(app: NestExpressApplication): Promise<void> {
@@ -51,7 +64,7 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
   app.use(cookieParser(cookieSecret));
 
   // Forms and API bodies are small; anything bigger is refused with 413.
-  app.useBodyParser('json', { limit: BODY_LIMIT });
+  app.useBodyParser('json', { limit: BODY_LIMIT, verify: refuseDeepJson });
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
 
   app.useStaticAssets(join(ROOT, 'public'), { prefix: '/static/', maxAge: '1h' });
@@ -66,6 +79,9 @@ export async function configureApp(app: NestExpressApplication): Promise<void> {
   await promisify(hbs.registerPartials.bind(hbs))(join(ROOT, 'views/partials'));
   registerViewHelpers(hbs, app.get(I18nService));
 
+  if (!config.getOrThrow('app.apiDocs', { infer: true })) {
+    return;
+  }
   const openApi = new DocumentBuilder()
     .setTitle('Microblog admin API')
     .setDescription(

@@ -7,6 +7,14 @@ describe(readAppConfig.name, () => {
     expect(sut.trustProxy).toBe(false);
   });
 
+  it('should serve the API docs outside production only, unless API_DOCS says otherwise', () => {
+    expect(readAppConfig({}).apiDocs).toBe(true);
+    expect(readAppConfig({ NODE_ENV: 'production' }).apiDocs).toBe(false);
+    expect(readAppConfig({ NODE_ENV: 'production', API_DOCS: 'on' }).apiDocs).toBe(true);
+    expect(readAppConfig({ API_DOCS: 'off' }).apiDocs).toBe(false);
+    expect(() => readAppConfig({ API_DOCS: 'admin' })).toThrow(/API_DOCS/);
+  });
+
   it('should treat an empty value as unset', () => {
     const sut = readAppConfig({ HOST: '', TRUST_PROXY: '', PORT: '' });
     expect([sut.host, sut.trustProxy, sut.port]).toEqual(['127.0.0.1', false, 3000]);

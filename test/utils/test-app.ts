@@ -21,6 +21,7 @@ const TEST_ENV: Record<string, string> = {
   REGISTER_RATE_LIMIT: '1000',
   SEND_RATE_LIMIT: '1000',
   SEND_ADDRESS_RATE_LIMIT: '1000',
+  API_DOCS: '',
   POSTS_PER_PAGE: '25',
 };
 
