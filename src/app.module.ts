@@ -1,7 +1,6 @@
 import { MiddlewareConsumer, Module, NestModule, ValidationPipe } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
-import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AcceptLanguageResolver, CookieResolver, I18nModule, QueryResolver } from 'nestjs-i18n';
@@ -14,6 +13,7 @@ import { CommonModule } from './common/common.module';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
 import { NoStoreMiddleware } from './common/http/no-store.middleware';
 import { rateLimitThrottlers } from './common/http/rate-limit';
+import { SharedRateLimitStorage } from './common/http/rate-limit-storage';
 import { LanguageCookieMiddleware } from './common/i18n/language-cookie.middleware';
 import { LANGUAGE_COOKIE } from './common/i18n/languages';
 import { ViewLocalsMiddleware } from './common/views/view-locals.middleware';
@@ -63,7 +63,7 @@ import { UsersModule } from './users/users.module';
         return {
           throttlers: rateLimitThrottlers(app),
           // Several processes share their counters through Redis; one process keeps them.
-          ...(app.redisUrl ? { storage: new ThrottlerStorageRedisService(app.redisUrl) } : {}),
+          ...(app.redisUrl ? { storage: new SharedRateLimitStorage(app.redisUrl) } : {}),
         };
       },
     }),

@@ -189,6 +189,27 @@ describe(NotificationStreamService.name, () => {
     await readBacklog([event(31), event(32)]);
     expect(dataIds(client)).toEqual([30, 31, 32]);
   });
+
+  it('should not repeat or undo an event that went out live while a catch-up ran', async () => {
+    const client = open(7);
+    await readBacklog();
+    sut.resync();
+    bus.publish(7, event(31)); // arrives live while the catch-up query runs
+    bus.publish(7, event(33, 'announcement'));
+    // The query found 31 too, and an older announcement than the one already sent.
+    await readBacklog([event(31), event(32, 'announcement'), event(34)]);
+    expect(dataIds(client)).toEqual([31, 33, 34]);
+    bus.publish(7, event(35));
+    expect(dataIds(client)).toEqual([31, 33, 34, 35]);
+  });
+
+  it('should end every stream with a retry hint when the server stops', async () => {
+    const client = open(7, 12);
+    await readBacklog();
+    sut.beforeApplicationShutdown();
+    expect(client.messages.at(-1)).toEqual({ id: '12', retry: 3000 });
+    expect(client.completed).toBe(true);
+  });
 });
 
 describe(parseLastEventId.name, () => {

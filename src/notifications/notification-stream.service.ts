@@ -1,4 +1,11 @@
-import { HttpException, HttpStatus, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  HttpException,
+  HttpStatus,
+  Injectable,
+  Logger,
+  OnModuleDestroy,
+} from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Socket } from 'node:net';
 import { Observable } from 'rxjs';
@@ -40,7 +47,9 @@ const HEARTBEAT_TICK_MS = 100;
  * object built once per event.
  */
 @Injectable()
-export class NotificationStreamService implements StreamReceiver, OnModuleDestroy {
+export class NotificationStreamService
+  implements StreamReceiver, OnModuleDestroy, BeforeApplicationShutdown
+{
   private readonly logger = new Logger(NotificationStreamService.name);
   private readonly settings: {
     heartbeatMs: number;
@@ -79,6 +88,17 @@ export class NotificationStreamService implements StreamReceiver, OnModuleDestro
 
   onModuleDestroy(): void {
     clearInterval(this.heartbeatTimer);
+  }
+
+  /**
+   * Before the HTTP server stops: every stream ends with a retry hint, so the server can wait
+   * for the requests in flight without open streams holding it, and clients come back (to
+   * another process, or this one restarted) and resume by id.
+   */
+  beforeApplicationShutdown(): void {
+    this.byUser.forEach((connections) =>
+      connections.forEach((c) => c.closeForRestart(this.settings.retryMs)),
+    );
   }
 
   /** Streams open in this process. */
@@ -161,9 +181,16 @@ export class NotificationStreamService implements StreamReceiver, OnModuleDestro
 
   /** Fan-out may have lost events (Redis was away): send what was stored after the last one. */
   private catchUp(connection: StreamConnection): void {
+    if (!connection.live) {
+      return; // its backlog query is still running and will see everything committed
+    }
+    connection.beginCatchUp();
     this.notifications.backlog(connection.userId, connection.lastSentId).then(
-      (missed) => missed.forEach((event) => connection.deliver(event)),
-      (error: unknown) => this.fail(connection, error),
+      (missed) => connection.endCatchUp(missed),
+      (error: unknown) => {
+        connection.endCatchUp([]);
+        this.fail(connection, error);
+      },
     );
   }
 

@@ -39,6 +39,9 @@ export class StreamConnection {
   private early: StreamEvent[] | null = [];
   private backlogIds: Set<number> | null = null;
   private stalledSince: number | null = null;
+  /** While catch-up queries run: the newest id sent per name meanwhile, so none repeats. */
+  private sentDuringCatchUp: Map<string, number> | null = null;
+  private catchUps = 0;
 
   constructor(
     readonly userId: number,
@@ -63,6 +66,31 @@ export class StreamConnection {
     this.backlogIds = backlog.length ? new Set(backlog.map((event) => event.id)) : null;
     backlog.forEach((event) => this.send(event));
     early.forEach((event) => this.deliver(event));
+  }
+
+  /** Whether the backlog was sent and events go out as they come. */
+  get live(): boolean {
+    return this.early === null;
+  }
+
+  /** A catch-up query (after a fan-out outage) starts; see endCatchUp. */
+  beginCatchUp(): void {
+    this.sentDuringCatchUp ??= new Map();
+    this.catchUps++;
+  }
+
+  /**
+   * Sends what the catch-up found, except what went out live while it ran: the same event, or
+   * an older one of a name whose newer event was already sent (it would undo it).
+   */
+  endCatchUp(missed: StreamEvent[]): void {
+    const sent = this.sentDuringCatchUp;
+    if (--this.catchUps === 0) {
+      this.sentDuringCatchUp = null;
+    }
+    missed
+      .filter((event) => event.id > (sent?.get(event.name) ?? 0))
+      .forEach((event) => this.deliver(event));
   }
 
   deliver(event: StreamEvent): void {
@@ -103,8 +131,20 @@ export class StreamConnection {
     this.subscriber?.complete();
   }
 
+  /** The server is stopping: tells the client when to come back, then ends the response. */
+  closeForRestart(retryMs: number): void {
+    this.subscriber?.next({ id: String(this.lastSentId), retry: retryMs });
+    this.subscriber?.complete();
+  }
+
   private send(event: StreamEvent): void {
     this.lastSentId = Math.max(this.lastSentId, event.id);
+    if (this.sentDuringCatchUp) {
+      this.sentDuringCatchUp.set(
+        event.name,
+        Math.max(event.id, this.sentDuringCatchUp.get(event.name) ?? 0),
+      );
+    }
     this.subscriber?.next(messageOf(event));
   }
 }

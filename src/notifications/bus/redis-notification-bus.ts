@@ -8,6 +8,8 @@ import { StreamEvent } from './notification-bus';
 type Envelope = { origin: string } & (
   | { kind: 'event'; /** null: for every user. */ userId: number | null; event: StreamEvent }
   | { kind: 'end'; userId: number; sessionId: string | null }
+  /** A publish of this origin failed or may have: the others catch up from the database. */
+  | { kind: 'resync' }
 );
 
 const CHANNEL = 'microblog:notifications';
@@ -36,6 +38,8 @@ export class RedisNotificationBus
   /** Set while the subscriber is away (or never connected): events may have been missed. */
   private lost = false;
   private publishFailures = 0;
+  /** Set while a publish may have been lost and the other processes have not been told. */
+  private owesResync = false;
 
   constructor(url: string) {
     super();
@@ -67,6 +71,7 @@ export class RedisNotificationBus
     // Errors are followed by reconnection attempts; 'close' above reports the outage once.
     this.subscriber.on('error', () => undefined);
     this.publisher.on('error', () => undefined);
+    this.publisher.on('ready', () => this.announceResync());
     for (const connection of [this.subscriber, this.publisher]) {
       connection.connect().catch((error: Error) => {
         this.logger.error(`Redis is not reachable yet (${error.message}); retrying`);
@@ -104,8 +109,25 @@ export class RedisNotificationBus
             `Publishing to Redis failed (${error.message}); other processes will resync`,
           );
         }
+        this.owesResync = true;
+        this.announceResync();
       },
     );
+  }
+
+  /**
+   * Tells the other processes to catch their streams up from the database, once the publisher
+   * can reach Redis again (now, or on its next 'ready').
+   */
+  private announceResync(): void {
+    if (!this.owesResync || this.publisher.status !== 'ready') {
+      return;
+    }
+    this.owesResync = false;
+    const envelope: Envelope = { origin: this.origin, kind: 'resync' };
+    this.publisher.publish(CHANNEL, JSON.stringify(envelope)).catch(() => {
+      this.owesResync = true;
+    });
   }
 
   private async onReady(): Promise<void> {
@@ -129,6 +151,8 @@ export class RedisNotificationBus
       }
       if (envelope.kind === 'end') {
         super.endStreams(envelope.userId, envelope.sessionId);
+      } else if (envelope.kind === 'resync') {
+        this.receiver?.resync();
       } else {
         this.receiver?.deliver(envelope.userId, envelope.event);
       }
