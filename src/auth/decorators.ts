@@ -1,5 +1,6 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { Request } from 'express';
+import { AuthSession, sessionOf } from '../common/http/auth-session';
 import type { Role, User } from '../users/user.entity';
 
 export const IS_PUBLIC = 'isPublic';
@@ -16,23 +17,8 @@ export const CurrentUser = createParamDecorator(
     ctx.switchToHttp().getRequest<Request>().user as User | undefined,
 );
 
-/** The server-side session the request's token names. */
-export interface AuthSession {
-  id: string;
-  userId: number;
-}
-
-const SESSION = Symbol('authSession');
-type WithSession = Request & { [SESSION]?: AuthSession };
-
-/** Called by the JWT strategies once the token and its session check out. */
-export function attachSession(req: Request, session: AuthSession): void {
-  (req as WithSession)[SESSION] = session;
-}
-
-export function sessionOf(req: Request): AuthSession | undefined {
-  return (req as WithSession)[SESSION];
-}
+export type { AuthSession } from '../common/http/auth-session';
+export { attachSession, sessionOf } from '../common/http/auth-session';
 
 /** The session of the logged-in user; undefined for anonymous visitors of public routes. */
 export const CurrentSession = createParamDecorator(

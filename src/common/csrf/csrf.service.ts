@@ -4,13 +4,16 @@ import { doubleCsrf, DoubleCsrfUtilities } from 'csrf-csrf';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { AllConfigType } from '../../config/config.type';
+import { sessionOf } from '../http/auth-session';
 
 export const CSRF_FIELD = 'csrf_token';
 const SESSION_COOKIE = 'mb_sid';
 
 /**
- * Double-submit CSRF tokens (csrf-csrf), bound to a random per-browser id cookie so a token
- * stolen from one browser is useless in another, and valid for anonymous forms too.
+ * Double-submit CSRF tokens (csrf-csrf). A logged-in user's token is bound to their login
+ * session, so cookies planted by someone else (their own id cookie and token) can't make a
+ * form of this user's pass; an anonymous form's token is bound to a random per-browser id
+ * cookie, so a token stolen from one browser is useless in another.
  */
 @Injectable()
 export class CsrfService {
@@ -23,7 +26,12 @@ export class CsrfService {
       .digest('base64url');
     this.csrf = doubleCsrf({
       getSecret: () => secret,
-      getSessionIdentifier: (req) => (req.cookies as Record<string, string>)[SESSION_COOKIE] ?? '',
+      getSessionIdentifier: (req) => {
+        const session = sessionOf(req);
+        return session
+          ? `session:${session.id}`
+          : `browser:${(req.cookies as Record<string, string>)[SESSION_COOKIE] ?? ''}`;
+      },
       cookieName: 'mb_csrf',
       cookieOptions: { sameSite: 'lax', path: '/', secure: false, httpOnly: true },
       getCsrfTokenFromRequest: (req) =>

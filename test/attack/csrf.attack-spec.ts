@@ -1,0 +1,368 @@
+import request from 'supertest';
+import { Session } from '../../src/auth/session.entity';
+import { Message } from '../../src/messages/message.entity';
+import { Notification } from '../../src/notifications/notification.entity';
+import { User } from '../../src/users/user.entity';
+import { createUser, DEFAULT_PASSWORD } from '../factories/user.factory';
+import { BrowserSession, csrfTokenOf } from '../utils/browser-session';
+import { createTestApp, TestApp } from '../utils/test-app';
+import { newCsrfIdentity, setCookiesOf } from './attack-helpers';
+
+const REFUSAL = 'The form has expired or was not sent from this site.';
+const EVIL = 'https://evil.example';
+
+/** A state-changing form of the site, and what a forged submission of it would do. */
+interface Form {
+  action: string;
+  /** The page that carries the form (and the browser's token). */
+  page: string;
+  /** Whether its victim is logged in (logout, profile, messages) or not (login CSRF). */
+  loggedIn: boolean;
+  /** Fields that would change something if the post were accepted. */
+  fields: () => Record<string, string>;
+  /** The answer to a GET of the action with those fields in the query. */
+  getStatus: number;
+}
+
+let registrations = 0;
+const FORMS: Form[] = [
+  {
+    action: '/auth/login',
+    page: '/auth/login',
+    loggedIn: false,
+    // Login CSRF: the victim's browser logged into the attacker's account.
+    fields: () => ({ username: 'mallory', password: DEFAULT_PASSWORD }),
+    getStatus: 200,
+  },
+  {
+    action: '/auth/register',
+    page: '/auth/register',
+    loggedIn: false,
+    fields: () => {
+      const username = `planted${++registrations}`;
+      return {
+        username,
+        email: `${username}@example.com`,
+        password: 'cat-on-the-mat',
+        password2: 'cat-on-the-mat',
+      };
+    },
+    getStatus: 200,
+  },
+  {
+    action: '/auth/logout',
+    page: '/edit_profile',
+    loggedIn: true,
+    fields: () => ({}),
+    getStatus: 404,
+  },
+  {
+    action: '/auth/logout_everywhere',
+    page: '/edit_profile',
+    loggedIn: true,
+    fields: () => ({}),
+    getStatus: 404,
+  },
+  {
+    action: '/edit_profile',
+    page: '/edit_profile',
+    loggedIn: true,
+    fields: () => ({ username: 'hacked', about_me: 'pwned by a forged form' }),
+    getStatus: 200,
+  },
+  {
+    action: '/send_message/bob',
+    page: '/send_message/bob',
+    loggedIn: true,
+    fields: () => ({ message: 'forged message' }),
+    getStatus: 200,
+  },
+];
+
+describe('Attack: cross-site request forgery on every form', () => {
+  let t: TestApp;
+  let alice: User;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    alice = await createUser(t.app, 'alice');
+    await createUser(t.app, 'bob');
+    await createUser(t.app, 'mallory');
+  });
+
+  afterAll(() => t.close());
+
+  /** Alice as she was, after a submission that went through. */
+  const restoreAlice = () =>
+    t.dataSource.getRepository(User).update({ id: alice.id }, { username: 'alice', aboutMe: null });
+
+  /** Everything a forged form could change: accounts, sessions, messages, alice's profile. */
+  async function snapshot() {
+    const stored = await t.dataSource.getRepository(User).findOneByOrFail({ id: alice.id });
+    return {
+      users: await t.dataSource.getRepository(User).count(),
+      sessions: (await t.dataSource.getRepository(Session).find())
+        .map((s) => `${s.userId}:${s.id}`)
+        .sort(),
+      messages: await t.dataSource.getRepository(Message).count(),
+      notifications: await t.dataSource.getRepository(Notification).count(),
+      alice: { username: stored.username, aboutMe: stored.aboutMe },
+    };
+  }
+
+  /** A browser of alice's (logged in for forms that need it) that has loaded the form. */
+  async function victimFor(form: Form) {
+    const browser = new BrowserSession(t.app);
+    const login = form.loggedIn ? await browser.login('alice', DEFAULT_PASSWORD) : null;
+    const token = csrfTokenOf((await browser.get(form.page)).text);
+    return { browser, token, authCookie: login ? BrowserSession.authCookieOf(login) : null };
+  }
+
+  /**
+   * Another browser's CSRF identity (its cookies and the token its pages carry): an anonymous
+   * visitor's, or mallory's while she is logged in.
+   */
+  async function attacker(loggedIn: boolean) {
+    const server = t.app.getHttpServer();
+    const identity = await newCsrfIdentity(t.app);
+    if (!loggedIn) {
+      return identity;
+    }
+    const login = await request(server)
+      .post('/auth/login')
+      .set('Cookie', identity.cookie)
+      .type('form')
+      .send({ csrf_token: identity.token, username: 'mallory', password: DEFAULT_PASSWORD });
+    const auth = `mb_token=${setCookiesOf(login).mb_token}`;
+    const page = await request(server)
+      .get('/edit_profile')
+      .set('Accept', 'text/html')
+      .set('Cookie', `${identity.cookie}; ${auth}`);
+    expect(page.status).toBe(200);
+    return { cookie: identity.cookie, token: csrfTokenOf(page.text) };
+  }
+
+  const tamper = (token: string) => {
+    const i = token.indexOf('.') - 1;
+    return `${token.slice(0, i)}${token[i] === '0' ? '1' : '0'}${token.slice(i + 1)}`;
+  };
+
+  describe.each(FORMS.map((form) => [form.action, form]))('%s', (_action, form) => {
+    it('should refuse every forged submission with 403 and change nothing', async () => {
+      const victim = await victimFor(form);
+      const stranger = await attacker(false);
+      const mallory = await attacker(true);
+      const post = (path = form.action) =>
+        victim.browser.agent.post(path).set('Accept', 'text/html');
+      const fields = form.fields();
+      const variants: [string, () => request.Test][] = [
+        ['no token', () => post().type('form').send(fields)],
+        [
+          'an empty token',
+          () =>
+            post()
+              .type('form')
+              .send({ ...fields, csrf_token: '' }),
+        ],
+        [
+          "another browser's token",
+          () =>
+            post()
+              .type('form')
+              .send({ ...fields, csrf_token: stranger.token }),
+        ],
+        [
+          "a token from another user's logged-in session",
+          () =>
+            post()
+              .type('form')
+              .send({ ...fields, csrf_token: mallory.token }),
+        ],
+        [
+          "the victim's token with one character changed",
+          () =>
+            post()
+              .type('form')
+              .send({ ...fields, csrf_token: tamper(victim.token) }),
+        ],
+        [
+          "the victim's signature with another random part",
+          () =>
+            post()
+              .type('form')
+              .send({
+                ...fields,
+                csrf_token: `${victim.token.split('.')[0]}.${stranger.token.split('.')[1]}`,
+              }),
+        ],
+        [
+          "another browser's signature with the victim's random part",
+          () =>
+            post()
+              .type('form')
+              .send({
+                ...fields,
+                csrf_token: `${stranger.token.split('.')[0]}.${victim.token.split('.')[1]}`,
+              }),
+        ],
+        [
+          "the victim's token in the query string (not a place tokens are read from)",
+          () =>
+            post(`${form.action}?csrf_token=${encodeURIComponent(victim.token)}`)
+              .type('form')
+              .send(fields),
+        ],
+        [
+          "the victim's token twice (a repeated field)",
+          () =>
+            post()
+              .type('form')
+              .send(
+                new URLSearchParams([
+                  ...Object.entries(fields),
+                  ['csrf_token', victim.token],
+                  ['csrf_token', victim.token],
+                ]).toString(),
+              ),
+        ],
+        [
+          "another browser's token in the X-CSRF-Token header",
+          () => post().set('X-CSRF-Token', stranger.token).type('form').send(fields),
+        ],
+        [
+          "mallory's token in the header and the body",
+          () =>
+            post()
+              .set('X-CSRF-Token', mallory.token)
+              .type('form')
+              .send({ ...fields, csrf_token: mallory.token }),
+        ],
+        [
+          'a cross-site Origin and Referer, with the attacker page’s own token',
+          () =>
+            post()
+              .set('Origin', EVIL)
+              .set('Referer', `${EVIL}/csrf.html`)
+              .type('form')
+              .send({ ...fields, csrf_token: stranger.token }),
+        ],
+        [
+          'a cross-site Origin of "null" (sandboxed frame), no token',
+          () => post().set('Origin', 'null').type('form').send(fields),
+        ],
+        [
+          'this site as Origin and Referer, no token (headers are not trusted)',
+          () =>
+            post()
+              .set('Origin', 'http://127.0.0.1')
+              .set('Referer', `http://127.0.0.1${form.page}`)
+              .type('form')
+              .send(fields),
+        ],
+        [
+          'a text/plain body (a cross-site form with enctype=text/plain)',
+          () =>
+            post()
+              .set('Content-Type', 'text/plain')
+              .send(new URLSearchParams({ ...fields, csrf_token: stranger.token }).toString()),
+        ],
+        [
+          'a multipart body',
+          () => {
+            let req = post().field('csrf_token', stranger.token);
+            for (const [name, value] of Object.entries(fields)) {
+              req = req.field(name, value);
+            }
+            return req;
+          },
+        ],
+        [
+          "a JSON body with another browser's token",
+          () => post().send({ ...fields, csrf_token: stranger.token }),
+        ],
+        [
+          'a method override to GET, no token',
+          () =>
+            post()
+              .set('X-HTTP-Method-Override', 'GET')
+              .type('form')
+              .send({ ...fields, _method: 'GET' }),
+        ],
+      ];
+
+      const before = await snapshot();
+      const outcomes: [string, number, boolean, boolean][] = [];
+      for (const [variant, send] of variants) {
+        const res = await send();
+        outcomes.push([
+          variant,
+          res.status,
+          res.text.includes(REFUSAL),
+          // No login or logout happened: the auth cookie was neither set nor cleared.
+          setCookiesOf(res).mb_token !== undefined,
+        ]);
+      }
+      expect(outcomes).toEqual(variants.map(([variant]) => [variant, 403, true, false]));
+      await expect(snapshot()).resolves.toEqual(before);
+    });
+
+    it('should change nothing on a GET that carries the fields', async () => {
+      const victim = await victimFor(form);
+      const before = await snapshot();
+      const query = new URLSearchParams(form.fields()).toString();
+      const get = await victim.browser.get(`${form.action}?${query}`);
+      const head = await victim.browser.agent.head(`${form.action}?${query}`);
+      expect([get.status, head.status]).toEqual([form.getStatus, form.getStatus]);
+      expect(setCookiesOf(get).mb_token).toBeUndefined();
+      await expect(snapshot()).resolves.toEqual(before);
+    });
+
+    it("should accept the victim's own token, in the body or the X-CSRF-Token header", async () => {
+      // The controls: the refusals above come from the token check, not from the form.
+      for (const place of ['body', 'header'] as const) {
+        const victim = await victimFor(form);
+        const before = await snapshot();
+        let req = victim.browser.agent.post(form.action).set('Accept', 'text/html');
+        if (place === 'header') {
+          req = req.set('X-CSRF-Token', victim.token);
+        }
+        const res = await req
+          .type('form')
+          .send(place === 'body' ? { ...form.fields(), csrf_token: victim.token } : form.fields());
+        expect([place, res.status]).toEqual([place, 302]);
+        expect(await snapshot()).not.toEqual(before);
+        await restoreAlice();
+      }
+    });
+  });
+
+  it("should refuse mallory's complete CSRF identity (her id and token cookies and her token) with alice's login, on every form", async () => {
+    // Mallory has planted her own mb_sid and mb_csrf cookies in alice's browser: a sibling
+    // subdomain, or any plain-HTTP response for the host, can set cookies for the site (they
+    // are neither Secure nor __Host-). A token must belong to the login it is used with.
+    const outcomes: Record<string, { status: number; changed: boolean }> = {};
+    for (const form of FORMS.filter((f) => f.loggedIn)) {
+      const victim = await victimFor(form);
+      const mallory = await attacker(true);
+      const before = await snapshot();
+      const res = await request(t.app.getHttpServer())
+        .post(form.action)
+        .set('Accept', 'text/html')
+        .set('Cookie', `${mallory.cookie}; ${victim.authCookie}`)
+        .type('form')
+        .send({ ...form.fields(), csrf_token: mallory.token });
+      const after = await snapshot();
+      outcomes[form.action] = {
+        status: res.status,
+        changed: JSON.stringify(after) !== JSON.stringify(before),
+      };
+      await restoreAlice();
+    }
+    expect(outcomes).toEqual({
+      '/auth/logout': { status: 403, changed: false },
+      '/auth/logout_everywhere': { status: 403, changed: false },
+      '/edit_profile': { status: 403, changed: false },
+      '/send_message/bob': { status: 403, changed: false },
+    });
+  });
+});

@@ -1,0 +1,595 @@
+import request from 'supertest';
+import { AuthService } from '../../src/auth/auth.service';
+import { Session } from '../../src/auth/session.entity';
+import { Message } from '../../src/messages/message.entity';
+import { MessagesService } from '../../src/messages/messages.service';
+import { Notification } from '../../src/notifications/notification.entity';
+import { Role, User } from '../../src/users/user.entity';
+import { createUser, DEFAULT_PASSWORD } from '../factories/user.factory';
+import { csrfTokenOf } from '../utils/browser-session';
+import { createTestApp, TestApp } from '../utils/test-app';
+import { claimsOf, CsrfIdentity, newCsrfIdentity, rawGet, setCookiesOf } from './attack-helpers';
+
+/**
+ * Who calls: nobody, the owner of the resources a route names ("user": alice), another user
+ * acting on alice's resources ("other": bob), and an admin acting on alice's resources. Each
+ * logged-in caller once with the browser's cookie and once with `Authorization: Bearer`.
+ */
+const COLUMNS = [
+  'anonymous',
+  'user/cookie',
+  'user/bearer',
+  'other/cookie',
+  'other/bearer',
+  'admin/cookie',
+  'admin/bearer',
+] as const;
+type Column = (typeof COLUMNS)[number];
+type Who = 'anonymous' | 'user' | 'other' | 'admin';
+type Expected = readonly [string, string, string, string, string, string, string];
+
+interface Caller {
+  column: Column;
+  who: Who;
+  /** The logged-in user, and the session its token names. */
+  user: User | null;
+  sessionId: string | null;
+  headers: Record<string, string>;
+  /** The CSRF token the caller's forms carry. */
+  csrfToken: string;
+}
+
+interface Outcome {
+  status: number;
+  location?: string;
+  text: string;
+  headers: Record<string, unknown>;
+}
+
+interface Row {
+  route: string;
+  call: (as: Caller) => Promise<Outcome>;
+  /** A function where the paths hold ids known only once the users exist. */
+  expected: Expected | (() => Expected);
+  /** What the cell did beyond its status: stored, changed, showed. */
+  verify?: (as: Caller, res: Outcome) => Promise<void> | void;
+}
+
+/** A cell as the table spells it: the status, and where a redirect goes. */
+const summary = (res: Outcome) =>
+  res.status >= 300 && res.status < 400 ? `${res.status} ${res.location}` : String(res.status);
+
+const login = (path: string) => `302 /auth/login?next=${encodeURIComponent(path)}`;
+/** A page: anonymous visitors go to the login page, everyone logged in gets `ok`. */
+const page = (path: string, ok: string): Expected => [login(path), ok, ok, ok, ok, ok, ok];
+/** A JSON route of the logged-in user (cookie or bearer): 401 for anonymous callers. */
+const json = (ok: string): Expected => ['401', ok, ok, ok, ok, ok, ok];
+/** /api/admin: an admin's bearer token only; the cookie is not read, a user's token is 403. */
+const adminApi = (ok: string): Expected => ['401', '401', '403', '401', '403', '401', ok];
+const everyone = (status: string): Expected => [
+  status,
+  status,
+  status,
+  status,
+  status,
+  status,
+  status,
+];
+
+describe('Attack: every route x every role', () => {
+  let t: TestApp;
+  let alice: User;
+  let bob: User;
+  let root: User;
+  let csrf: CsrfIdentity;
+  let registrations = 0;
+  const seen: { route: string; column: Column; status: number }[] = [];
+
+  const users = () => t.dataSource.getRepository(User);
+  const sessions = () => t.dataSource.getRepository(Session);
+  const messages = () => t.dataSource.getRepository(Message);
+  const aboutMeOf = async (user: User) => (await users().findOneByOrFail({ id: user.id })).aboutMe;
+
+  beforeAll(async () => {
+    t = await createTestApp({}, { listen: true });
+    alice = await createUser(t.app, 'alice');
+    bob = await createUser(t.app, 'bob');
+    root = await createUser(t.app, 'root', { role: Role.Admin });
+    await t.app.get(MessagesService).send(bob, alice, 'for alice only');
+    csrf = await newCsrfIdentity(t.app);
+  });
+
+  afterAll(() => t.close());
+
+  /** A fresh login per cell: logouts in earlier cells end nothing a later cell uses. */
+  async function callerFor(column: Column): Promise<Caller> {
+    const [who, via] = column.split('/') as [Who, 'cookie' | 'bearer' | undefined];
+    if (who === 'anonymous') {
+      return {
+        column,
+        who,
+        user: null,
+        sessionId: null,
+        headers: { Cookie: csrf.cookie },
+        csrfToken: csrf.token,
+      };
+    }
+    const user = { user: alice, other: bob, admin: root }[who];
+    const { token } = await t.app.get(AuthService).issueToken(user, false);
+    const headers: Record<string, string> =
+      via === 'cookie'
+        ? { Cookie: `${csrf.cookie}; mb_token=${token}` }
+        : { Cookie: csrf.cookie, Authorization: `Bearer ${token}` };
+    // A logged-in caller's forms carry a token bound to their login session, from a page they
+    // were shown (an anonymous browser's token is refused with their login).
+    const page = await request(t.app.getHttpServer())
+      .get('/edit_profile')
+      .set('Accept', 'text/html')
+      .set(headers);
+    const csrfCookie = setCookiesOf(page).mb_csrf;
+    headers.Cookie = headers.Cookie.replace(/mb_csrf=[^;]*/, `mb_csrf=${csrfCookie}`);
+    return {
+      column,
+      who,
+      user,
+      sessionId: claimsOf(token).sid as string,
+      headers,
+      csrfToken: csrfTokenOf(page.text),
+    };
+  }
+
+  type Method = 'get' | 'post' | 'patch' | 'delete';
+  async function send(
+    as: Caller,
+    method: Method,
+    path: string,
+    body: { form?: Record<string, string>; json?: object } = {},
+  ): Promise<Outcome> {
+    const accept = path.startsWith('/api/') ? 'application/json' : 'text/html';
+    let req = request(t.app.getHttpServer())[method](path).set('Accept', accept).set(as.headers);
+    if (body.form) {
+      req = req.type('form').send({ csrf_token: as.csrfToken, ...body.form });
+    } else if (body.json) {
+      req = req.send(body.json);
+    }
+    const res = await req;
+    return {
+      status: res.status,
+      location: res.headers.location,
+      text: res.text,
+      headers: res.headers,
+    };
+  }
+  const get = (path: string) => (as: Caller) => send(as, 'get', path);
+  const stream = (path: () => string) => async (as: Caller) => {
+    const res = await rawGet(t.baseUrl, path(), { Accept: 'text/event-stream', ...as.headers });
+    return { status: res.status, text: res.body, headers: res.headers };
+  };
+
+  const hostileInboxPath = () =>
+    `/messages?user=alice&uid=${alice.id}&recipient=${alice.id}&userId=${alice.id}`;
+  const usernameOf = (as: Caller) => as.user?.username ?? '';
+  const sessionLive = async (as: Caller) =>
+    as.sessionId ? (await sessions().countBy({ id: as.sessionId })) === 1 : false;
+
+  const rows: Row[] = [
+    {
+      route: 'GET /',
+      call: get('/'),
+      expected: page('/', '200'),
+    },
+    {
+      route: 'GET /?page=2',
+      call: get('/?page=2'),
+      expected: page('/?page=2', '200'),
+    },
+    {
+      route: 'GET /explore',
+      call: get('/explore'),
+      expected: page('/explore', '200'),
+    },
+    {
+      route: 'GET /user/:username (alice)',
+      call: get('/user/alice'),
+      expected: page('/user/alice', '200'),
+      verify: (as, res) => {
+        if (as.who === 'anonymous') {
+          return;
+        }
+        // Her own profile offers editing; anyone else's offers a message, never her settings.
+        expect([as.column, res.text.includes('href="/edit_profile"')]).toEqual([
+          as.column,
+          as.who === 'user',
+        ]);
+        expect([as.column, res.text.includes('id="send-message-link"')]).toEqual([
+          as.column,
+          as.who !== 'user',
+        ]);
+      },
+    },
+    {
+      route: 'GET /user/:username (unknown)',
+      call: get('/user/nobody'),
+      expected: page('/user/nobody', '404'),
+    },
+    {
+      route: 'GET /edit_profile',
+      call: get('/edit_profile'),
+      expected: page('/edit_profile', '200'),
+      verify: (as, res) => {
+        if (as.user) {
+          // Always the caller's own profile: there is no way to name someone else's.
+          const value = /id="username" name="username" type="text" value="([^"]*)"/.exec(
+            res.text,
+          )?.[1];
+          expect([as.column, value]).toEqual([as.column, usernameOf(as)]);
+        }
+      },
+    },
+    {
+      route: 'GET /edit_profile?username=alice&user=alice (hostile params)',
+      call: (as) => send(as, 'get', `/edit_profile?username=alice&user=alice&id=${alice.id}`),
+      expected: () => page(`/edit_profile?username=alice&user=alice&id=${alice.id}`, '200'),
+      verify: (as, res) => {
+        if (as.user) {
+          const value = /id="username" name="username" type="text" value="([^"]*)"/.exec(
+            res.text,
+          )?.[1];
+          expect([as.column, value]).toEqual([as.column, usernameOf(as)]);
+        }
+      },
+    },
+    {
+      route: 'POST /edit_profile',
+      call: (as) =>
+        send(as, 'post', '/edit_profile', {
+          form: { username: usernameOf(as) || 'alice', about_me: `matrix ${as.column}` },
+        }),
+      expected: [
+        login('/edit_profile'),
+        '302 /edit_profile',
+        '302 /edit_profile',
+        '302 /edit_profile',
+        '302 /edit_profile',
+        '302 /edit_profile',
+        '302 /edit_profile',
+      ],
+      verify: async (as) => {
+        const text = `matrix ${as.column}`;
+        // The caller's own profile changed, and alice's only when alice is the caller.
+        if (as.user) {
+          expect([as.column, await aboutMeOf(as.user)]).toEqual([as.column, text]);
+        }
+        if (as.who !== 'user') {
+          expect([as.column, await aboutMeOf(alice)]).not.toEqual([as.column, text]);
+        }
+        expect(await users().countBy({ aboutMe: text })).toBe(as.user ? 1 : 0);
+      },
+    },
+    {
+      route: 'GET /messages',
+      call: get('/messages'),
+      expected: page('/messages', '200'),
+      verify: (as, res) => {
+        if (as.user) {
+          // Only alice reads alice's inbox: not another user, not an admin.
+          expect([as.column, res.text.includes('for alice only')]).toEqual([
+            as.column,
+            as.who === 'user',
+          ]);
+        }
+      },
+    },
+    {
+      route: 'GET /messages?user=alice&uid=:id&recipient=:id (hostile params)',
+      call: (as) => send(as, 'get', hostileInboxPath()),
+      expected: () => page(hostileInboxPath(), '200'),
+      verify: (as, res) => {
+        if (as.user) {
+          expect([as.column, res.text.includes('for alice only')]).toEqual([
+            as.column,
+            as.who === 'user',
+          ]);
+        }
+      },
+    },
+    {
+      route: 'GET /send_message/:recipient (alice)',
+      call: get('/send_message/alice'),
+      // Nobody writes to themselves: alice gets the page's clear 400.
+      expected: [login('/send_message/alice'), '400', '400', '200', '200', '200', '200'],
+    },
+    {
+      route: 'GET /send_message/:recipient (unknown)',
+      call: get('/send_message/nobody'),
+      expected: page('/send_message/nobody', '404'),
+    },
+    {
+      route: 'POST /send_message/:recipient (alice)',
+      call: (as) =>
+        send(as, 'post', '/send_message/alice', { form: { message: `matrix ${as.column}` } }),
+      expected: [
+        login('/send_message/alice'),
+        '400',
+        '400',
+        '302 /user/alice',
+        '302 /user/alice',
+        '302 /user/alice',
+        '302 /user/alice',
+      ],
+      verify: async (as) => {
+        const stored = await messages().findBy({ body: `matrix ${as.column}` });
+        const expected = as.who === 'other' || as.who === 'admin' ? [as.user?.id] : [];
+        expect([as.column, stored.map((m) => m.senderId)]).toEqual([as.column, expected]);
+      },
+    },
+    {
+      route: 'GET /auth/register',
+      call: get('/auth/register'),
+      expected: everyone('200'),
+    },
+    {
+      route: 'POST /auth/register',
+      call: (as) => {
+        const username = `matrix${++registrations}`;
+        return send(as, 'post', '/auth/register', {
+          form: {
+            username,
+            email: `${username}@example.com`,
+            password: 'cat-on-the-mat',
+            password2: 'cat-on-the-mat',
+          },
+        });
+      },
+      expected: everyone('302 /auth/login'),
+      verify: async (as) => {
+        expect([as.column, await users().countBy({ username: `matrix${registrations}` })]).toEqual([
+          as.column,
+          1,
+        ]);
+      },
+    },
+    {
+      route: 'GET /auth/login',
+      call: get('/auth/login'),
+      // Someone logged in has nothing to do there.
+      expected: ['200', '302 /', '302 /', '302 /', '302 /', '302 /', '302 /'],
+    },
+    {
+      route: 'POST /auth/login',
+      call: (as) =>
+        send(as, 'post', '/auth/login', { form: { username: 'bob', password: DEFAULT_PASSWORD } }),
+      expected: everyone('302 /'),
+      verify: (as, res) => {
+        expect([as.column, setCookiesOf(res).mb_token?.length > 0]).toEqual([as.column, true]);
+      },
+    },
+    {
+      route: 'POST /auth/logout',
+      call: (as) => send(as, 'post', '/auth/logout', { form: {} }),
+      expected: everyone('302 /'),
+      verify: async (as) => {
+        // The caller's session ends, whichever way its token came.
+        expect([as.column, await sessionLive(as)]).toEqual([as.column, false]);
+      },
+    },
+    {
+      route: 'POST /auth/logout_everywhere',
+      call: (as) => send(as, 'post', '/auth/logout_everywhere', { form: {} }),
+      expected: [
+        login('/auth/logout_everywhere'),
+        '302 /',
+        '302 /',
+        '302 /',
+        '302 /',
+        '302 /',
+        '302 /',
+      ],
+      verify: async (as) => {
+        if (as.user) {
+          expect([as.column, await sessions().countBy({ userId: as.user.id })]).toEqual([
+            as.column,
+            0,
+          ]);
+        }
+      },
+    },
+    {
+      route: 'GET /avatars/:username',
+      call: get('/avatars/alice'),
+      expected: everyone('200'),
+      verify: (as, res) => {
+        expect([as.column, res.headers['content-type']]).toEqual([
+          as.column,
+          expect.stringContaining('image/svg+xml'),
+        ]);
+      },
+    },
+    {
+      route: 'GET /health',
+      call: get('/health'),
+      expected: everyone('200'),
+    },
+    {
+      route: 'GET /notifications',
+      call: (as) => send(as, 'get', '/notifications?since=0'),
+      expected: json('200'),
+    },
+    {
+      route: "GET /notifications?uid=(alice's id)",
+      call: (as) => send(as, 'get', `/notifications?since=0&uid=${alice.id}`),
+      // A page rendered for alice, with someone else's login: 409, never their data.
+      expected: ['401', '200', '200', '409', '409', '409', '409'],
+    },
+    {
+      route: 'GET /notifications/stream',
+      call: stream(() => '/notifications/stream'),
+      expected: json('200'),
+      verify: (as, res) => {
+        if (res.status === 200) {
+          expect([as.column, res.text]).toEqual([
+            as.column,
+            expect.stringMatching(/^\s*id: 0\nretry: \d+\n\n$/),
+          ]);
+        }
+      },
+    },
+    {
+      route: "GET /notifications/stream?uid=(alice's id)",
+      call: stream(() => `/notifications/stream?uid=${alice.id}`),
+      expected: ['401', '200', '200', '409', '409', '409', '409'],
+    },
+    {
+      route: 'POST /api/auth/token',
+      call: (as) =>
+        send(as, 'post', '/api/auth/token', {
+          json: { username: 'alice', password: DEFAULT_PASSWORD },
+        }),
+      expected: everyone('200'),
+    },
+    {
+      route: 'POST /api/auth/logout',
+      call: (as) => send(as, 'post', '/api/auth/logout'),
+      // The bearer token's session only: a cookie (another site's form) can't end it.
+      expected: ['401', '401', '204', '401', '204', '401', '204'],
+      verify: async (as) => {
+        if (as.user) {
+          expect([as.column, await sessionLive(as)]).toEqual([
+            as.column,
+            as.column.endsWith('cookie'),
+          ]);
+        }
+      },
+    },
+    {
+      route: 'GET /api/admin/users',
+      call: get('/api/admin/users'),
+      expected: adminApi('200'),
+    },
+    {
+      route: 'GET /api/admin/users/:id (alice)',
+      call: (as) => send(as, 'get', `/api/admin/users/${alice.id}`),
+      expected: adminApi('200'),
+      verify: (as, res) => {
+        // Emails are the admin's to see, nobody else's.
+        expect([as.column, res.text.includes('alice@example.com')]).toEqual([
+          as.column,
+          as.column === 'admin/bearer',
+        ]);
+      },
+    },
+    {
+      route: 'PATCH /api/admin/users/:id (alice)',
+      call: (as) =>
+        send(as, 'patch', `/api/admin/users/${alice.id}`, {
+          json: { about_me: `patched ${as.column}` },
+        }),
+      expected: adminApi('200'),
+      verify: async (as) => {
+        expect([as.column, (await aboutMeOf(alice)) === `patched ${as.column}`]).toEqual([
+          as.column,
+          as.column === 'admin/bearer',
+        ]);
+      },
+    },
+    {
+      route: 'PATCH /api/admin/users/:id (own) {role: admin}',
+      // A user's token can't promote itself.
+      call: (as) =>
+        send(as, 'patch', `/api/admin/users/${as.user?.id ?? alice.id}`, {
+          json: { role: 'admin' },
+        }),
+      expected: adminApi('200'),
+      verify: async () => {
+        expect(await users().countBy({ role: Role.Admin })).toBe(1);
+      },
+    },
+    {
+      route: "GET /api/admin/messages?recipient=(alice's id)",
+      call: (as) => send(as, 'get', `/api/admin/messages?recipient=${alice.id}`),
+      expected: adminApi('200'),
+      verify: (as, res) => {
+        expect([as.column, res.text.includes('for alice only')]).toEqual([
+          as.column,
+          as.column === 'admin/bearer',
+        ]);
+      },
+    },
+    {
+      route: "DELETE /api/admin/messages/:id (alice's)",
+      call: async (as) => {
+        const message = await t.app.get(MessagesService).send(bob, alice, `to delete ${as.column}`);
+        return send(as, 'delete', `/api/admin/messages/${message.id}`);
+      },
+      expected: adminApi('204'),
+      verify: async (as) => {
+        expect([as.column, await messages().countBy({ body: `to delete ${as.column}` })]).toEqual([
+          as.column,
+          as.column === 'admin/bearer' ? 0 : 1,
+        ]);
+      },
+    },
+    {
+      route: 'GET /api/admin/notifications',
+      call: get('/api/admin/notifications'),
+      expected: adminApi('200'),
+    },
+    {
+      route: 'POST /api/admin/notifications',
+      call: (as) =>
+        send(as, 'post', '/api/admin/notifications', {
+          json: { user: alice.id, name: `matrix_${COLUMNS.indexOf(as.column)}`, data: {} },
+        }),
+      expected: adminApi('201'),
+      verify: async (as) => {
+        const stored = await t.dataSource
+          .getRepository(Notification)
+          .countBy({ name: `matrix_${COLUMNS.indexOf(as.column)}` });
+        expect([as.column, stored]).toEqual([as.column, as.column === 'admin/bearer' ? 1 : 0]);
+      },
+    },
+    {
+      route: 'GET /api/admin/stats',
+      call: get('/api/admin/stats'),
+      expected: adminApi('200'),
+    },
+    {
+      route: 'GET /no-such-page',
+      call: get('/no-such-page'),
+      expected: everyone('404'),
+    },
+    {
+      route: 'GET /api/no-such-route',
+      call: get('/api/no-such-route'),
+      expected: everyone('404'),
+    },
+  ];
+
+  it.each(rows.map((row) => [row.route, row]))(
+    'should answer %s as the table says, for every caller',
+    async (_route, row) => {
+      const observed: Record<string, string> = {};
+      // Every cell runs, whatever an earlier one showed; the table is compared first.
+      const failedChecks: unknown[] = [];
+      for (const column of COLUMNS) {
+        const as = await callerFor(column);
+        const res = await row.call(as);
+        seen.push({ route: row.route, column, status: res.status });
+        observed[column] = summary(res);
+        await Promise.resolve()
+          .then(() => row.verify?.(as, res))
+          .catch((error: unknown) => failedChecks.push(error));
+      }
+      const expected = typeof row.expected === 'function' ? row.expected() : row.expected;
+      expect(observed).toEqual(Object.fromEntries(COLUMNS.map((c, i) => [c, expected[i]])));
+      if (failedChecks.length > 0) {
+        throw failedChecks[0];
+      }
+    },
+  );
+
+  it('should have answered every cell, none with a 5xx', () => {
+    expect(seen).toHaveLength(rows.length * COLUMNS.length);
+    expect(seen.filter((cell) => cell.status >= 500)).toEqual([]);
+  });
+});
