@@ -249,3 +249,198 @@ process.on('message', (message: { type: string }) => {
     );
   }
 });
+
+/**
+ * The soak's clients (bench/soak.ts): one stream per user, parsed as EventSource does (events
+ * may span chunks), each event's id and unread count kept per client; a stream that ends is
+ * reopened with Last-Event-ID after a second, as a browser would.
+ */
+interface SoakConnectCommand {
+  type: 'soak-connect';
+  baseUrl: string;
+  path: string;
+  clients: { userId: number; cookie: string }[];
+  localAddress: string;
+  concurrency: number;
+}
+
+interface SoakClient {
+  userId: number;
+  cookie: string;
+  lastEventId?: string;
+  ids: Set<string>;
+  events: number;
+  duplicates: number[];
+  lastCount: number | null;
+  /** Counts not one above the previous one (a gap or a step back). */
+  outOfSequence: number;
+  disconnects: number;
+  req?: http.ClientRequest;
+}
+
+const soakClients: SoakClient[] = [];
+/** [userId, unread count, event id, arrival ms] of every unread_message_count event. */
+let soakArrivals: [number, number, number, number][] = [];
+let soakStopping = false;
+let soakFailures = 0;
+let soakOpen = 0;
+
+function soakOpenStream(command: SoakConnectCommand, client: SoakClient, onFirst?: () => void) {
+  let settled = false;
+  const settle = () => {
+    if (!settled) {
+      settled = true;
+      onFirst?.();
+    }
+  };
+  let counted = false;
+  let done = false;
+  const reopen = () => {
+    settle();
+    if (done) {
+      return;
+    }
+    done = true;
+    if (counted) {
+      soakOpen--;
+    }
+    counted = false;
+    if (!soakStopping) {
+      client.disconnects++;
+      setTimeout(() => soakOpenStream(command, client), 1000);
+    }
+  };
+  const headers: Record<string, string> = { Cookie: client.cookie };
+  if (client.lastEventId !== undefined) {
+    headers['Last-Event-ID'] = client.lastEventId;
+  }
+  const req = http.get(
+    `${command.baseUrl}${command.path}`,
+    { headers, agent: false, localAddress: command.localAddress },
+    (res) => {
+      if (res.statusCode !== 200) {
+        soakFailures++;
+        res.resume();
+        res.on('close', reopen);
+        return;
+      }
+      soakOpen++;
+      counted = true;
+      res.setEncoding('utf8');
+      let buffer = '';
+      res.on('data', (chunk: string) => {
+        settle();
+        buffer += chunk;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          soakEvent(client, block);
+        }
+      });
+      res.on('close', reopen);
+      res.on('error', () => undefined);
+    },
+  );
+  req.on('error', () => {
+    soakFailures++;
+    reopen();
+  });
+  client.req = req;
+}
+
+function soakEvent(client: SoakClient, block: string) {
+  let id: string | undefined;
+  let data = '';
+  for (const line of block.split('\n')) {
+    if (line.startsWith('id: ')) {
+      id = line.slice(4);
+    } else if (line.startsWith('data: ')) {
+      data += line.slice(6);
+    }
+  }
+  if (id !== undefined) {
+    client.lastEventId = id;
+  }
+  if (!data.startsWith('{') || id === undefined) {
+    return;
+  }
+  const at = now();
+  const { name, data: payload } = JSON.parse(data) as { name: string; data: unknown };
+  if (name !== 'unread_message_count') {
+    return;
+  }
+  if (client.ids.has(id)) {
+    client.duplicates.push(Number(id));
+    return;
+  }
+  client.ids.add(id);
+  client.events++;
+  const count = Number(payload);
+  if (client.lastCount !== null && count !== client.lastCount + 1) {
+    client.outOfSequence++;
+  }
+  client.lastCount = count;
+  soakArrivals.push([client.userId, count, Number(id), at]);
+}
+
+async function soakConnect(command: SoakConnectCommand) {
+  const started = now();
+  const clients = command.clients.map((c) => {
+    const client: SoakClient = {
+      ...c,
+      ids: new Set(),
+      events: 0,
+      duplicates: [],
+      lastCount: null,
+      outOfSequence: 0,
+      disconnects: 0,
+    };
+    soakClients.push(client);
+    return client;
+  });
+  let next = 0;
+  const worker = async () => {
+    while (next < clients.length) {
+      const client = clients[next++];
+      await new Promise<void>((resolve) => soakOpenStream(command, client, resolve));
+    }
+  };
+  await Promise.all(Array.from({ length: command.concurrency }, worker));
+  return { started, finished: now(), failures: soakFailures, open: soakOpen };
+}
+
+process.on('message', (message: { type: string }) => {
+  if (message.type === 'soak-connect') {
+    void soakConnect(message as SoakConnectCommand).then((result) =>
+      process.send?.({ type: 'soak-connected', ...result }),
+    );
+  } else if (message.type === 'soak-status') {
+    process.send?.({
+      type: 'soak-status',
+      open: soakOpen,
+      events: soakClients.reduce((sum, c) => sum + c.events, 0),
+      disconnects: soakClients.reduce((sum, c) => sum + c.disconnects, 0),
+      failures: soakFailures,
+    });
+  } else if (message.type === 'soak-report') {
+    soakStopping = true;
+    process.send?.({
+      type: 'soak-report',
+      clients: soakClients.map((c) => ({
+        userId: c.userId,
+        events: c.events,
+        duplicates: c.duplicates,
+        lastCount: c.lastCount,
+        lastEventId: c.lastEventId ?? null,
+        outOfSequence: c.outOfSequence,
+        disconnects: c.disconnects,
+      })),
+      arrivals: soakArrivals,
+      open: soakOpen,
+      failures: soakFailures,
+      cpu: process.cpuUsage(),
+    });
+    soakArrivals = [];
+  }
+});

@@ -4,7 +4,9 @@
  * (bench/bare-sse-server.ts) and the node:http floor (bench/floor-server.ts), then two
  * app processes on MariaDB + Redis, drives them from separate load processes on 127.0.x.y,
  * and writes bench/results/<profile>.json and .md. Benchmarks print figures; nothing here
- * passes or fails. `--sizes=` and `--scenarios=` narrow a run.
+ * passes or fails. `--sizes=` and `--scenarios=` narrow a run. `--soak` runs only the soak
+ * (bench/soak.ts: 10,000 streams, 100 sends/s for 5 minutes; `--soak-minutes=`,
+ * `--soak-streams=`, `--soak-rate=`, `--soak-db=mysql`).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -34,6 +36,7 @@ import {
 } from './lib';
 import { mysqlAnswers, TEST_MYSQL_URL } from '../test/utils/mysql';
 import { scaleOut, ScaleOutResult } from './scale-out';
+import { soak, soakTable } from './soak';
 import { throughput, throughputTable } from './throughput';
 
 const SCENARIOS = option('scenarios')?.split(',') ?? [
@@ -78,7 +81,30 @@ async function scaleOutPrerequisiteMissing(): Promise<string | null> {
   return redis.status === 0 ? null : 'no redis-server on PATH (apt-get install -y redis-server)';
 }
 
+/** `--soak`: the soak alone (bench/soak.ts), into bench/results/<--name or soak>.{json,md}. */
+async function runSoak(): Promise<void> {
+  const result = {
+    machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+    ...(await soak()),
+  };
+  const markdown = [
+    `# Soak (${result.date})`,
+    '',
+    `Machine: ${result.machine}.`,
+    '',
+    soakTable(result),
+  ];
+  mkdirSync(join(__dirname, 'results'), { recursive: true });
+  const name = option('name') ?? 'soak';
+  writeFileSync(join(__dirname, 'results', `${name}.json`), JSON.stringify(result, null, 2));
+  writeFileSync(join(__dirname, 'results', `${name}.md`), markdown.join('\n') + '\n');
+  console.log(`\n${markdown.join('\n')}`);
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--soak')) {
+    return runSoak();
+  }
   const sizes =
     option('sizes')?.split(',').map(Number) ?? (FULL ? [1000, 5000, 10_000, 19_000] : [1000]);
   const maxSize = Math.max(...sizes);
