@@ -1,0 +1,155 @@
+import { createConnection } from 'mysql2/promise';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { BrowserSession } from '../utils/browser-session';
+import { createScratchDatabase } from '../utils/mysql';
+import { SseClient } from '../utils/sse-client';
+import { AppProcess, RedisProcess } from './app-process';
+
+const PASSWORD = 'correct horse battery';
+const RECIPIENTS = ['r1', 'r2', 'r3', 'r4'];
+
+/**
+ * A process killed (SIGKILL) while sends are under way and streams are open on it: every send
+ * that was accepted is stored, and every client, resuming by Last-Event-ID on the process left
+ * and then on the restarted one, converges to the database's count.
+ */
+describe('Scale-out: SIGKILL of a process under load', () => {
+  let db: { url: string; drop: () => Promise<void> };
+  let redis: RedisProcess;
+  let p1: AppProcess;
+  let p2: AppProcess;
+  const open: SseClient[] = [];
+
+  const env = () => ({
+    NODE_ENV: 'production',
+    DATABASE_URL: db.url,
+    REDIS_URL: redis.url,
+    DB_MIGRATIONS_RUN: 'false',
+    JWT_SECRET: 'scale-out-secret-that-is-long-enough-0123456789',
+    LOGIN_RATE_LIMIT: '1000',
+    REGISTER_RATE_LIMIT: '1000',
+    SEND_RATE_LIMIT: '1000',
+    SEND_ADDRESS_RATE_LIMIT: '1000',
+    SSE_RETRY_MS: '500',
+  });
+
+  const sql = async <T>(query: string, params: unknown[] = []): Promise<T> => {
+    const connection = await createConnection(db.url);
+    try {
+      const [rows] = await connection.query(query, params);
+      return rows as T;
+    } finally {
+      await connection.end();
+    }
+  };
+
+  const signUp = async (app: AppProcess, username: string) => {
+    const session = new BrowserSession(app.baseUrl);
+    await session.submit('/auth/register', '/auth/register', {
+      username,
+      email: `${username}@example.com`,
+      password: PASSWORD,
+      password2: PASSWORD,
+    });
+    return BrowserSession.authCookieOf(await session.login(username, PASSWORD));
+  };
+
+  const connect = async (app: AppProcess, cookie: string, lastEventId = 0) => {
+    const client = await SseClient.connect(app.baseUrl, '/notifications/stream', {
+      Cookie: cookie,
+      ...(lastEventId ? { 'Last-Event-ID': String(lastEventId) } : {}),
+    });
+    open.push(client);
+    await client.waitFor((c) => c.frames.length >= 1);
+    return client;
+  };
+  const lastEvent = (clients: SseClient[]) =>
+    clients
+      .flatMap((c) => c.events)
+      .filter((e) => e.name === 'unread_message_count')
+      .sort((a, b) => a.id - b.id)
+      .at(-1);
+
+  beforeAll(async () => {
+    db = await createScratchDatabase();
+    redis = await RedisProcess.start();
+    execFileSync(process.execPath, ['dist/migrate.js'], {
+      cwd: join(__dirname, '..', '..'),
+      env: { ...process.env, DATABASE_URL: db.url },
+    });
+    [p1, p2] = await Promise.all([AppProcess.start(env()), AppProcess.start(env())]);
+  }, 90_000);
+
+  afterAll(async () => {
+    open.forEach((c) => c.close());
+    await Promise.all([p1?.stop(), p2?.stop()]);
+    await redis?.stop();
+    await db?.drop();
+  });
+
+  it('should store every accepted send and bring every badge to the database count', async () => {
+    const cookies = new Map<string, string>();
+    for (const name of RECIPIENTS) {
+      cookies.set(name, await signUp(p1, name));
+    }
+    const senders = await Promise.all(
+      ['s1', 's2', 's3'].map(async (name) => {
+        await signUp(p1, name);
+        const session = new BrowserSession(p1.baseUrl);
+        await session.login(name, PASSWORD);
+        return session;
+      }),
+    );
+    // Each recipient's stream on the process that will be killed.
+    const streams = new Map<string, SseClient[]>();
+    for (const name of RECIPIENTS) {
+      streams.set(name, [await connect(p2, cookies.get(name) as string)]);
+    }
+
+    const accepted: string[] = [];
+    let sending = true;
+    const load = senders.map(async (sender, s) => {
+      for (let i = 0; sending; i++) {
+        const body = `s${s}-${i}`;
+        const to = RECIPIENTS[(s + i) % RECIPIENTS.length];
+        const res = await sender
+          .submit(`/send_message/${to}`, `/send_message/${to}`, { message: body })
+          .catch(() => null);
+        if (res?.status === 302) {
+          accepted.push(body);
+        }
+      }
+    });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    await p2.stop('SIGKILL');
+    // The load balancer sends the browsers to the process left, each resuming after its last id.
+    for (const name of RECIPIENTS) {
+      const seen = lastEvent(streams.get(name) ?? [])?.id ?? 0;
+      streams.get(name)?.push(await connect(p1, cookies.get(name) as string, seen));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    p2 = await AppProcess.start(env());
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    sending = false;
+    await Promise.all(load);
+
+    expect(accepted.length).toBeGreaterThan(20);
+    const stored = await sql<{ body: string }[]>('SELECT body FROM messages');
+    const bodies = new Set(stored.map((row) => row.body));
+    expect(accepted.filter((body) => !bodies.has(body))).toEqual([]);
+    for (const name of RECIPIENTS) {
+      const [{ n }] = await sql<{ n: number }[]>(
+        'SELECT COUNT(*) AS n FROM messages m JOIN users u ON u.id = m.recipient_id WHERE u.username = ?',
+        [name],
+      );
+      const clients = streams.get(name) ?? [];
+      await clients[clients.length - 1].waitFor(() => lastEvent(clients)?.data === Number(n), 5000);
+      // No id twice on one connection.
+      for (const client of clients) {
+        const ids = client.events.map((e) => e.id);
+        expect(new Set(ids).size).toBe(ids.length);
+      }
+    }
+  });
+});
