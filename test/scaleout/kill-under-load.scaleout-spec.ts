@@ -1,12 +1,7 @@
-import { createConnection } from 'mysql2/promise';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import { BrowserSession } from '../utils/browser-session';
-import { createScratchDatabase } from '../utils/mysql';
 import { SseClient } from '../utils/sse-client';
-import { AppProcess, RedisProcess } from './app-process';
+import { AppProcess } from './app-process';
+import { ScaleOutStack, signUp } from './stack';
 
-const PASSWORD = 'correct horse battery';
 const RECIPIENTS = ['r1', 'r2', 'r3', 'r4'];
 
 /**
@@ -15,45 +10,11 @@ const RECIPIENTS = ['r1', 'r2', 'r3', 'r4'];
  * and then on the restarted one, converges to the database's count.
  */
 describe('Scale-out: SIGKILL of a process under load', () => {
-  let db: { url: string; drop: () => Promise<void> };
-  let redis: RedisProcess;
+  let stack: ScaleOutStack;
   let p1: AppProcess;
   let p2: AppProcess;
   const open: SseClient[] = [];
-
-  const env = () => ({
-    NODE_ENV: 'production',
-    DATABASE_URL: db.url,
-    REDIS_URL: redis.url,
-    DB_MIGRATIONS_RUN: 'false',
-    JWT_SECRET: 'scale-out-secret-that-is-long-enough-0123456789',
-    LOGIN_RATE_LIMIT: '1000',
-    REGISTER_RATE_LIMIT: '1000',
-    SEND_RATE_LIMIT: '1000',
-    SEND_ADDRESS_RATE_LIMIT: '1000',
-    SSE_RETRY_MS: '500',
-  });
-
-  const sql = async <T>(query: string, params: unknown[] = []): Promise<T> => {
-    const connection = await createConnection(db.url);
-    try {
-      const [rows] = await connection.query(query, params);
-      return rows as T;
-    } finally {
-      await connection.end();
-    }
-  };
-
-  const signUp = async (app: AppProcess, username: string) => {
-    const session = new BrowserSession(app.baseUrl);
-    await session.submit('/auth/register', '/auth/register', {
-      username,
-      email: `${username}@example.com`,
-      password: PASSWORD,
-      password2: PASSWORD,
-    });
-    return BrowserSession.authCookieOf(await session.login(username, PASSWORD));
-  };
+  const sql = <T>(query: string, params: unknown[] = []) => stack.sql<T>(query, params);
 
   const connect = async (app: AppProcess, cookie: string, lastEventId = 0) => {
     const client = await SseClient.connect(app.baseUrl, '/notifications/stream', {
@@ -72,33 +33,24 @@ describe('Scale-out: SIGKILL of a process under load', () => {
       .at(-1);
 
   beforeAll(async () => {
-    db = await createScratchDatabase();
-    redis = await RedisProcess.start();
-    execFileSync(process.execPath, ['dist/migrate.js'], {
-      cwd: join(__dirname, '..', '..'),
-      env: { ...process.env, DATABASE_URL: db.url },
-    });
-    [p1, p2] = await Promise.all([AppProcess.start(env()), AppProcess.start(env())]);
+    stack = await ScaleOutStack.start();
+    [p1, p2] = await Promise.all([stack.startApp(), stack.startApp()]);
   }, 90_000);
 
   afterAll(async () => {
     open.forEach((c) => c.close());
     await Promise.all([p1?.stop(), p2?.stop()]);
-    await redis?.stop();
-    await db?.drop();
+    await stack?.stop();
   });
 
   it('should store every accepted send and bring every badge to the database count', async () => {
     const cookies = new Map<string, string>();
     for (const name of RECIPIENTS) {
-      cookies.set(name, await signUp(p1, name));
+      cookies.set(name, (await signUp(p1, name)).cookie);
     }
     const senders = await Promise.all(
       ['s1', 's2', 's3'].map(async (name) => {
-        await signUp(p1, name);
-        const session = new BrowserSession(p1.baseUrl);
-        await session.login(name, PASSWORD);
-        return session;
+        return (await signUp(p1, name)).session;
       }),
     );
     // Each recipient's stream on the process that will be killed.
@@ -129,7 +81,7 @@ describe('Scale-out: SIGKILL of a process under load', () => {
       streams.get(name)?.push(await connect(p1, cookies.get(name) as string, seen));
     }
     await new Promise((resolve) => setTimeout(resolve, 700));
-    p2 = await AppProcess.start(env());
+    p2 = await stack.startApp();
     await new Promise((resolve) => setTimeout(resolve, 500));
     sending = false;
     await Promise.all(load);

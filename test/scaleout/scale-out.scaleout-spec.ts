@@ -1,58 +1,20 @@
-import { createConnection } from 'mysql2/promise';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import request from 'supertest';
 import { BrowserSession, csrfTokenOf } from '../utils/browser-session';
-import { createScratchDatabase } from '../utils/mysql';
 import { SseClient } from '../utils/sse-client';
 import { AppProcess, RedisProcess } from './app-process';
+import { PASSWORD, ScaleOutStack, signUp } from './stack';
 
 /**
  * Two production app processes on one MariaDB, fanning out through Redis: what a user
  * connected to one process sees of what happens on the other, and what survives failures.
  */
 describe('Scale-out: two processes, MariaDB and Redis', () => {
-  let db: { url: string; drop: () => Promise<void> };
+  let stack: ScaleOutStack;
   let redis: RedisProcess;
   let p1: AppProcess;
   let p2: AppProcess;
   const open: SseClient[] = [];
-  const password = 'correct horse battery';
-
-  const env = () => ({
-    NODE_ENV: 'production',
-    DATABASE_URL: db.url,
-    REDIS_URL: redis.url,
-    JWT_SECRET: 'scale-out-secret-that-is-long-enough-0123456789',
-    LOGIN_RATE_LIMIT: '1000',
-    REGISTER_RATE_LIMIT: '1000',
-    SEND_RATE_LIMIT: '1000',
-    SEND_ADDRESS_RATE_LIMIT: '1000',
-    SSE_RETRY_MS: '500',
-  });
-
-  const sql = async <T>(query: string, params: unknown[] = []): Promise<T> => {
-    const connection = await createConnection(db.url);
-    try {
-      const [rows] = await connection.query(query, params);
-      return rows as T;
-    } finally {
-      await connection.end();
-    }
-  };
-
-  /** Registers and logs in through `app`; returns the session and its auth cookie. */
-  const signUp = async (app: AppProcess, username: string) => {
-    const session = new BrowserSession(app.baseUrl);
-    await session.submit('/auth/register', '/auth/register', {
-      username,
-      email: `${username}@example.com`,
-      password,
-      password2: password,
-    });
-    const login = await session.login(username, password);
-    return { session, cookie: BrowserSession.authCookieOf(login) };
-  };
+  const sql = <T>(query: string, params: unknown[] = []) => stack.sql<T>(query, params);
 
   const stream = async (app: AppProcess, cookie: string, lastEventId?: number) => {
     const client = await SseClient.connect(app.baseUrl, '/notifications/stream', {
@@ -80,15 +42,10 @@ describe('Scale-out: two processes, MariaDB and Redis', () => {
   let bob: { session: BrowserSession; cookie: string };
 
   beforeAll(async () => {
-    db = await createScratchDatabase();
-    redis = await RedisProcess.start();
-    // As docker-compose.yml does: migrate once, then start the processes without migrating.
-    execFileSync(process.execPath, ['dist/migrate.js'], {
-      cwd: join(__dirname, '..', '..'),
-      env: { ...process.env, DATABASE_URL: db.url },
-    });
-    p1 = await AppProcess.start({ ...env(), DB_MIGRATIONS_RUN: 'false' });
-    p2 = await AppProcess.start({ ...env(), DB_MIGRATIONS_RUN: 'false' });
+    stack = await ScaleOutStack.start();
+    redis = stack.redis;
+    p1 = await stack.startApp();
+    p2 = await stack.startApp();
     alice = await signUp(p1, 'alice');
     bob = await signUp(p2, 'bob');
   }, 90_000);
@@ -96,8 +53,7 @@ describe('Scale-out: two processes, MariaDB and Redis', () => {
   afterAll(async () => {
     open.forEach((c) => c.close());
     await Promise.all([p1?.stop(), p2?.stop()]);
-    await redis?.stop();
-    await db?.drop();
+    await stack?.stop();
   });
 
   afterEach(() => open.splice(0).forEach((c) => c.close()));
@@ -118,7 +74,7 @@ describe('Scale-out: two processes, MariaDB and Redis', () => {
     await sql("UPDATE users SET role = 'admin' WHERE username = 'alice'");
     const token = await request(p1.baseUrl)
       .post('/api/auth/token')
-      .send({ username: 'alice', password });
+      .send({ username: 'alice', password: PASSWORD });
     const streams = [await stream(p1, alice.cookie), await stream(p2, bob.cookie)];
     const res = await request(p1.baseUrl)
       .post('/api/admin/notifications')
