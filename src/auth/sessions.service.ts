@@ -64,10 +64,6 @@ export class SessionsService {
     this.bus.endStreams(userId, null);
   }
 
-  countFor(userId: number): Promise<number> {
-    return this.sessions.countBy({ userId });
-  }
-
   private activeUserSelect(): UserSelect {
     if (!this.userSelect) {
       const { connection } = this.sessions.manager;

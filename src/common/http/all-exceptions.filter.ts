@@ -10,7 +10,7 @@ import type { Request, Response } from 'express';
 import { I18nService } from 'nestjs-i18n';
 import { STATUS_CODES } from 'node:http';
 import { isError } from '../is-error';
-import { isDatabaseUnavailable } from './database-unavailable';
+import { isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_S } from './database-unavailable';
 import { wantsJson } from './wants-json';
 
 interface ErrorBody {
@@ -31,9 +31,6 @@ function httpErrorStatus(exception: unknown): number | null {
 }
 
 const KNOWN_PAGES = new Set([400, 401, 403, 404, 413, 429, 503]);
-
-/** Seconds a client is asked to wait while the database is away. */
-const UNAVAILABLE_RETRY_AFTER_S = 5;
 
 /**
  * One place for errors: JSON ({statusCode, message, error}) for JSON routes, a friendly page

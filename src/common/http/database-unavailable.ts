@@ -1,5 +1,8 @@
 import { isError } from '../is-error';
 
+/** Seconds a client is asked to wait (Retry-After) while the database is away. */
+export const UNAVAILABLE_RETRY_AFTER_S = 5;
+
 /**
  * Error codes that mean the database can't be reached right now (server stopped, restarted,
  * network cut, connection limit, file locked), not that the request was wrong: answered 503

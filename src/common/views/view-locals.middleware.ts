@@ -2,8 +2,7 @@ import { Injectable, Logger, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { User } from '../../users/user.entity';
 import { CsrfService } from '../csrf/csrf.service';
-import { isDatabaseUnavailable } from '../http/database-unavailable';
-import { sameSitePath } from '../http/safe-redirect';
+import { isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_S } from '../http/database-unavailable';
 import { languageLinkBase } from '../i18n/language-links';
 import { LANGUAGES, supportedLanguage } from '../i18n/languages';
 import { consumeFlashes } from './flash';
@@ -36,7 +35,10 @@ export class ViewLocalsMiddleware implements NestMiddleware {
         (error: unknown) => {
           if (isDatabaseUnavailable(error)) {
             this.logger.warn(`Database unavailable: ${(error as Error).message}`);
-            res.status(503).set('Retry-After', '5').type('text/plain');
+            res
+              .status(503)
+              .set('Retry-After', String(UNAVAILABLE_RETRY_AFTER_S))
+              .type('text/plain');
             res.send('Service Unavailable: please try again in a few seconds.');
             return;
           }
@@ -56,8 +58,6 @@ export class ViewLocalsMiddleware implements NestMiddleware {
       i18nLang: lang,
       languages: LANGUAGES.map((l) => ({ ...l, active: l.code === lang })),
       languageLinkBase: languageLinkBase(req.originalUrl),
-      // The raw path can be "//evil.example/x": only a same-site path reaches the templates.
-      currentPath: sameSitePath(req.path) ?? '/',
       currentUser: user ? { id: user.id, username: user.username, role: user.role } : null,
       csrfToken: this.csrf.token(req, res),
       flashes: consumeFlashes(req, res),
