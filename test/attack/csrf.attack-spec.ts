@@ -247,6 +247,14 @@ describe('Attack: cross-site request forgery on every form', () => {
               .send({ ...fields, csrf_token: stranger.token }),
         ],
         [
+          "the victim's own token on a request the browser marks Sec-Fetch-Site: cross-site",
+          () =>
+            post()
+              .set('Sec-Fetch-Site', 'cross-site')
+              .type('form')
+              .send({ ...fields, csrf_token: victim.token }),
+        ],
+        [
           'a cross-site Origin of "null" (sandboxed frame), no token',
           () => post().set('Origin', 'null').type('form').send(fields),
         ],
@@ -326,7 +334,9 @@ describe('Attack: cross-site request forgery on every form', () => {
         if (place === 'header') {
           req = req.set('X-CSRF-Token', victim.token);
         }
+        // A form the page itself submits: the browser says same-origin.
         const res = await req
+          .set('Sec-Fetch-Site', 'same-origin')
           .type('form')
           .send(place === 'body' ? { ...form.fields(), csrf_token: victim.token } : form.fields());
         expect([place, res.status]).toEqual([place, 302]);
