@@ -26,6 +26,13 @@ export function registerViewHelpers(engine: typeof hbs, i18n: I18nService): void
     return i18n.t(key, { lang: langOf(options), args });
   });
   engine.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  // {{setTitle 'messages.inbox_title'}} in a view names the page in the layout's <title>: the
+  // view is rendered before the layout, with the same locals.
+  engine.registerHelper('setTitle', (key: string, options: HelperOptions) => {
+    const root = (options.data as { root: Record<string, unknown> }).root;
+    root.pageTitle = i18n.t(key, { lang: langOf(options), args: options.hash });
+    return '';
+  });
   engine.registerHelper('fromNow', (value: unknown, options: HelperOptions) => {
     const date = toDate(value);
     return date ? relativeTime(date, langOf(options)) : '';
