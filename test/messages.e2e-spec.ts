@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { Conversation } from '../src/messages/conversation.entity';
 import { Message } from '../src/messages/message.entity';
 import { Notification } from '../src/notifications/notification.entity';
 import { NotificationsService } from '../src/notifications/notifications.service';
@@ -96,8 +97,10 @@ describe('Private messages and notifications (e2e)', () => {
     expect(afterRead[0]).toMatchObject({ name: 'unread_message_count', data: 0 });
     expect(afterRead[0].timestamp).toBeGreaterThan(before.timestamp);
     expect(await notifications(b, afterRead[0].timestamp)).toEqual([]);
-    const stored = await t.dataSource.getRepository(User).findOneByOrFail({ id: bob.id });
-    expect(stored.lastMessageReadTime).not.toBeNull();
+    const mark = await t.dataSource
+      .getRepository(Conversation)
+      .findOneByOrFail({ userId: bob.id });
+    expect(mark.lastReadAt.getTime()).toBeGreaterThan(0);
 
     await send(a, 'bob', 'three');
     const newer = await notifications(b, afterRead[0].timestamp);

@@ -6,8 +6,11 @@ export const MESSAGE_MAX = 140;
 export const MESSAGE_COLUMN_LENGTH = 1000;
 
 @Entity({ name: 'messages' })
-// The unread count and the inbox read (recipient, timestamp): one index range scan each.
+// The inbox (recipient, timestamp): one index range scan.
 @Index('IDX_messages_recipient_timestamp', ['recipientId', 'timestamp'])
+// One conversation's messages from one side: its unread count (timestamp after the read mark)
+// and the thread are index range scans.
+@Index('IDX_messages_recipient_sender_timestamp', ['recipientId', 'senderId', 'timestamp'])
 export class Message {
   @PrimaryGeneratedColumn()
   id!: number;

@@ -3,15 +3,25 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LayoutLocalsService } from '../common/views/layout-locals.service';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { UsersModule } from '../users/users.module';
+import { Block } from './block.entity';
+import { BlocksController } from './blocks.controller';
+import { BlocksService } from './blocks.service';
+import { Conversation } from './conversation.entity';
+import { ConversationsController } from './conversations.controller';
+import { ConversationsService } from './conversations.service';
 import { Message } from './message.entity';
 import { MessagesController } from './messages.controller';
 import { MessagesService } from './messages.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Message]), UsersModule, NotificationsModule],
-  controllers: [MessagesController],
-  providers: [MessagesService],
-  exports: [MessagesService],
+  imports: [
+    TypeOrmModule.forFeature([Message, Conversation, Block]),
+    UsersModule,
+    NotificationsModule,
+  ],
+  controllers: [MessagesController, ConversationsController, BlocksController],
+  providers: [MessagesService, ConversationsService, BlocksService],
+  exports: [MessagesService, ConversationsService],
 })
 export class MessagesModule implements OnModuleInit {
   constructor(

@@ -1,92 +1,146 @@
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ForbiddenException,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { PageRequest } from '../common/pagination';
 import { TransactionService } from '../database/transaction.service';
 import { NotificationsService } from '../notifications/notifications.service';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
+import { Block } from './block.entity';
+import { BlocksService } from './blocks.service';
+import { Conversation } from './conversation.entity';
 import { Message } from './message.entity';
+import { notBlocked, readMark, refreshConversation, unreadTotal } from './read-marks';
+
+/** A received message, and whether it was unread when the inbox was opened. */
+export type InboxMessage = Message & { isNew: boolean };
 
 @Injectable()
 export class MessagesService {
   constructor(
     @InjectRepository(Message) private readonly messages: Repository<Message>,
     private readonly users: UsersService,
+    private readonly blocks: BlocksService,
     private readonly notifications: NotificationsService,
     private readonly transactions: TransactionService,
   ) {}
 
-  /** The user `sender` may write to: 404 for an unknown name, 400 for themselves. */
-  async findRecipient(sender: User, username: string): Promise<User> {
-    const recipient = await this.users.findByUsername(username);
-    if (!recipient) {
+  /** A user by name, for pages about them: 404 for an unknown name. */
+  async findUser(username: string): Promise<User> {
+    const user = await this.users.findByUsername(username);
+    if (!user) {
       throw new NotFoundException('errors.user_not_found');
     }
-    if (recipient.id === sender.id) {
-      throw new BadRequestException('messages.no_self');
-    }
-    return recipient;
+    return user;
   }
 
   /**
-   * Stores the message and sets the recipient's unread_message_count notification in one
-   * transaction. The recipient's row is locked, so concurrent sends to one user count one
-   * after the other and the last count written is the true one; the sender's row too, both
-   * in ascending id order: inserting the message takes shared locks on both rows (the
-   * foreign keys), so with only the recipient's locked, A->B and B->A at once deadlock.
+   * The user `sender` may write to: 404 for an unknown name, 400 for themselves, 403 when
+   * either blocked the other (the one blocked is told only that they can't write).
+   */
+  async findRecipient(sender: User, username: string): Promise<User> {
+    const recipient = await this.findUser(username);
+    if (recipient.id === sender.id) {
+      throw new BadRequestException('messages.no_self');
+    }
+    await this.assertMayWrite(sender, recipient);
+    return recipient;
+  }
+
+  private async assertMayWrite(sender: User, recipient: User, manager = this.messages.manager) {
+    if (await this.blocks.isBlocked(recipient, sender, manager)) {
+      throw new ForbiddenException('messages.blocked_by_recipient');
+    }
+    if (await this.blocks.isBlocked(sender, recipient, manager)) {
+      throw new ForbiddenException('messages.you_blocked');
+    }
+  }
+
+  /**
+   * Stores the message, moves both sides of the conversation and sets the recipient's
+   * unread_message_count in one transaction. Both users' rows are locked, in ascending id
+   * order: sends to one user count one after the other, so the last count written is the
+   * true one, and inserting the message takes shared locks on both rows (the foreign keys),
+   * so locking only one would let A->B and B->A deadlock. A block takes the blocker's lock,
+   * so the check here can't race one.
    */
   send(sender: User, recipient: User, body: string): Promise<Message> {
     return this.transactions.run(async (tx) => {
-      const [locked] = await this.users.lockAllForUpdate(tx.manager, [recipient.id, sender.id]);
-      // Never at or before the last read time, or the message would count as already read.
-      const lastRead = locked.lastMessageReadTime?.getTime() ?? 0;
-      const timestamp = new Date(Math.max(Date.now(), lastRead + 1));
+      await this.users.lockAllForUpdate(tx.manager, [recipient.id, sender.id]);
+      await this.assertMayWrite(sender, recipient, tx.manager);
+      // Never at or before the recipient's read mark, or the message would count as read.
+      const lastRead = (await readMark(tx.manager, recipient.id, sender.id)).getTime();
       const message = await tx.manager.getRepository(Message).save({
         senderId: sender.id,
         recipientId: recipient.id,
         body,
-        timestamp,
+        timestamp: new Date(Math.max(Date.now(), lastRead + 1)),
       });
-      const unread = await this.countUnread(tx.manager, locked);
+      await refreshConversation(tx.manager, sender.id, recipient.id);
+      const unread = await unreadTotal(tx.manager, recipient.id);
       await this.notifications.add(tx, recipient.id, 'unread_message_count', unread);
+      await this.notifications.add(tx, recipient.id, 'new_message', {
+        id: message.id,
+        peer: sender.username,
+      });
+      await this.notifications.add(tx, sender.id, 'new_message', {
+        id: message.id,
+        peer: recipient.username,
+      });
       return message;
     });
   }
 
-  /** Opening the inbox: everything received so far is read, and the badge drops to 0. */
-  markAllRead(user: User): Promise<void> {
-    return this.transactions.run(async (tx) => {
-      await this.users.lockForUpdate(tx.manager, user.id);
-      const newest = await tx.manager
-        .getRepository(Message)
-        .createQueryBuilder('m')
-        .select('MAX(m.timestamp)', 'newest')
-        .where('m.recipient_id = :id', { id: user.id })
-        .getRawOne<{ newest: string | Date | null }>();
-      // A message stamped slightly ahead (clock skew between processes) is read too.
-      const newestMs = newest?.newest ? this.toDate(newest.newest).getTime() : 0;
-      const readAt = new Date(Math.max(Date.now(), newestMs));
-      await this.users.setLastMessageReadTime(tx.manager, user, readAt);
-      await this.notifications.add(tx, user.id, 'unread_message_count', 0);
+  /** A sender deletes their own message: 404 for anyone else's, as for one that never was. */
+  async removeOwn(me: User, id: number): Promise<Message> {
+    const message = await this.messages.findOne({
+      where: { id, senderId: me.id },
+      relations: { sender: true, recipient: true },
     });
+    if (!message) {
+      throw new NotFoundException('errors.message_not_found');
+    }
+    await this.remove(id);
+    return message;
   }
 
   /**
-   * Deletes a message (moderation). If it was unread, the recipient's count is recomputed and
-   * pushed, in the same transaction, under the same row lock as a send.
+   * Deletes a message for both sides (its sender, or moderation). Under the same locks as a
+   * send: the recipient's count is recomputed and pushed, both conversations move back to
+   * their newest remaining message, and open pages drop it.
    */
   remove(id: number): Promise<void> {
     return this.transactions.run(async (tx) => {
       const repository = tx.manager.getRepository(Message);
+      const found = await repository.findOneBy({ id });
+      if (!found) {
+        throw new NotFoundException('errors.message_not_found');
+      }
+      const [recipient, sender] = await this.users.lockAllForUpdate(tx.manager, [
+        found.recipientId,
+        found.senderId,
+      ]);
       const message = await repository.findOneBy({ id });
       if (!message) {
         throw new NotFoundException('errors.message_not_found');
       }
-      const recipient = await this.users.lockForUpdate(tx.manager, message.recipientId);
       await repository.delete({ id });
-      const unread = await this.countUnread(tx.manager, recipient);
+      await refreshConversation(tx.manager, sender.id, recipient.id);
+      const unread = await unreadTotal(tx.manager, recipient.id);
       await this.notifications.add(tx, recipient.id, 'unread_message_count', unread);
+      await this.notifications.add(tx, recipient.id, 'message_deleted', {
+        id,
+        peer: sender.username,
+      });
+      await this.notifications.add(tx, sender.id, 'message_deleted', {
+        id,
+        peer: recipient.username,
+      });
     });
   }
 
@@ -108,53 +162,73 @@ export class MessagesService {
     return this.messages.count();
   }
 
-  /** Unread counts of several users in one grouped query. */
+  /** Unread counts of several users in one grouped query (admin). */
   async unreadCounts(users: User[]): Promise<Map<number, number>> {
     const counts = new Map(users.map((u) => [u.id, 0]));
     if (users.length === 0) {
       return counts;
     }
-    const rows = await this.messages
-      .createQueryBuilder('m')
-      .innerJoin(User, 'u', 'u.id = m.recipient_id')
-      .select('m.recipient_id', 'userId')
+    const query = this.messages.manager
+      .getRepository(Conversation)
+      .createQueryBuilder('c')
+      .innerJoin(
+        Message,
+        'm',
+        'm.recipient_id = c.user_id AND m.sender_id = c.peer_id AND m.timestamp > c.last_read_at',
+      )
+      .select('c.user_id', 'userId')
       .addSelect('COUNT(*)', 'unread')
-      .where('m.recipient_id IN (:...ids)', { ids: users.map((u) => u.id) })
-      .andWhere('(u.last_message_read_time IS NULL OR m.timestamp > u.last_message_read_time)')
-      .groupBy('m.recipient_id')
+      .where('c.user_id IN (:...ids)', { ids: users.map((u) => u.id) });
+    const rows = await notBlocked(query, 'c')
+      .groupBy('c.user_id')
       .getRawMany<{ userId: number | string; unread: number | string }>();
     rows.forEach((row) => counts.set(Number(row.userId), Number(row.unread)));
     return counts;
   }
 
   unreadCount(user: User): Promise<number> {
-    return this.countUnread(this.messages.manager, user);
+    return unreadTotal(this.messages.manager, user.id);
   }
 
-  /** Received messages, newest first. */
-  inbox(user: User, page: PageRequest): Promise<[Message[], number]> {
+  /**
+   * Received messages, newest first, without those of users `user` blocked; each marked new
+   * if it was stamped after its conversation's read mark in `readMarks` (from before the
+   * inbox marked everything read).
+   */
+  async inbox(
+    user: User,
+    page: PageRequest,
+    readMarks: Map<number, Date>,
+  ): Promise<[InboxMessage[], number]> {
+    const blocked = this.messages
+      .createQueryBuilder()
+      .subQuery()
+      .select('1')
+      .from(Block, 'b')
+      .where('b.blocker_id = m.recipient_id AND b.blocked_id = m.sender_id')
+      .getQuery();
+    const [messages, total] = await this.messages
+      .createQueryBuilder('m')
+      .innerJoinAndSelect('m.sender', 'sender')
+      .where('m.recipient_id = :id', { id: user.id })
+      .andWhere(`NOT EXISTS ${blocked}`)
+      .orderBy('m.timestamp', 'DESC')
+      .addOrderBy('m.id', 'DESC')
+      .skip(page.offset)
+      .take(page.perPage)
+      .getManyAndCount();
+    const isNew = (m: Message) => m.timestamp.getTime() > (readMarks.get(m.senderId)?.getTime() ?? 0);
+    return [messages.map((m) => Object.assign(m, { isNew: isNew(m) })), total];
+  }
+
+  /** Sent messages, newest first. */
+  sent(user: User, page: PageRequest): Promise<[Message[], number]> {
     return this.messages.findAndCount({
-      where: { recipientId: user.id },
-      relations: { sender: true },
+      where: { senderId: user.id },
+      relations: { recipient: true },
       order: { timestamp: 'DESC', id: 'DESC' },
       skip: page.offset,
       take: page.perPage,
     });
-  }
-
-  private countUnread(manager: EntityManager, user: User): Promise<number> {
-    const query = manager
-      .getRepository(Message)
-      .createQueryBuilder('m')
-      .where('m.recipient_id = :id', { id: user.id });
-    if (user.lastMessageReadTime) {
-      query.andWhere('m.timestamp > :lastRead', { lastRead: user.lastMessageReadTime });
-    }
-    return query.getCount();
-  }
-
-  /** MAX() over a datetime comes back as a Date from MySQL, as a UTC string from SQLite. */
-  private toDate(value: string | Date): Date {
-    return value instanceof Date ? value : new Date(`${value.replace(' ', 'T')}Z`);
   }
 }

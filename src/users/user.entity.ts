@@ -58,10 +58,6 @@ export class User {
   @Column({ name: 'last_seen', ...TIMESTAMP_COLUMN })
   lastSeen!: Date;
 
-  /** Messages received after this moment are unread; null: never opened the inbox. */
-  @Column({ name: 'last_message_read_time', ...TIMESTAMP_COLUMN, nullable: true })
-  lastMessageReadTime!: Date | null;
-
   // Named by string so users/ does not import messages/ at run time (dependencies point
   // messages -> users).
   @OneToMany('Message', 'sender')

@@ -1,0 +1,65 @@
+import { ApiExcludeController } from '@nestjs/swagger';
+import { Controller, Get, Param, Post, Render, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { CurrentUser } from '../auth/decorators';
+import { safeRedirectTarget } from '../common/http/safe-redirect';
+import { flash } from '../common/views/flash';
+import { User } from '../users/user.entity';
+import { BlocksService } from './blocks.service';
+import { MessagesService } from './messages.service';
+
+@Controller()
+// Browser pages, not part of the documented JSON API.
+@ApiExcludeController()
+export class BlocksController {
+  constructor(
+    private readonly blocks: BlocksService,
+    private readonly messages: MessagesService,
+  ) {}
+
+  /** The settings page of the users one blocked, each with Unblock. */
+  @Get('blocked')
+  @Render('messages/blocked')
+  async list(@CurrentUser() me: User) {
+    return { users: await this.blocks.blockedBy(me) };
+  }
+
+  @Post('user/:username/block')
+  async block(
+    @Param('username') username: string,
+    @CurrentUser() me: User,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const other = await this.messages.findUser(username);
+    await this.blocks.block(me, other);
+    flash(req, res, { category: 'success', key: 'messages.blocked', args: { username: other.username } });
+    return res.redirect(302, this.back(req, other));
+  }
+
+  @Post('user/:username/unblock')
+  async unblock(
+    @Param('username') username: string,
+    @CurrentUser() me: User,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const other = await this.messages.findUser(username);
+    await this.blocks.unblock(me, other);
+    flash(req, res, {
+      category: 'success',
+      key: 'messages.unblocked',
+      args: { username: other.username },
+    });
+    return res.redirect(302, this.back(req, other));
+  }
+
+  /** Where the form asked to go back to (a same-site path), or the user's profile. */
+  private back(req: Request, other: User): string {
+    const next = (req.body as { next?: unknown } | undefined)?.next;
+    return safeRedirectTarget(
+      typeof next === 'string' ? next : undefined,
+      `/user/${encodeURIComponent(other.username)}`,
+    );
+  }
+}

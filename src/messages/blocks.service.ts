@@ -1,0 +1,73 @@
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { TransactionService } from '../database/transaction.service';
+import { NotificationsService } from '../notifications/notifications.service';
+import { User } from '../users/user.entity';
+import { UsersService } from '../users/users.service';
+import { Block } from './block.entity';
+import { unreadTotal } from './read-marks';
+
+@Injectable()
+export class BlocksService {
+  constructor(
+    @InjectRepository(Block) private readonly blocks: Repository<Block>,
+    private readonly users: UsersService,
+    private readonly notifications: NotificationsService,
+    private readonly transactions: TransactionService,
+  ) {}
+
+  /** Whether `blocker` blocked `blocked` (read inside the caller's transaction if given). */
+  isBlocked(blocker: User, blocked: User, manager?: EntityManager): Promise<boolean> {
+    return (manager ?? this.blocks.manager)
+      .getRepository(Block)
+      .existsBy({ blockerId: blocker.id, blockedId: blocked.id });
+  }
+
+  /**
+   * Under the blocker's row lock, the one a send to them takes: a message is either stored
+   * before the block or refused after it. The badge loses (or regains) the peer's unread
+   * messages at once.
+   */
+  block(me: User, other: User): Promise<void> {
+    if (me.id === other.id) {
+      throw new BadRequestException('messages.no_self_block');
+    }
+    return this.change(me, async (manager) => {
+      if (!(await this.isBlocked(me, other, manager))) {
+        await manager
+          .getRepository(Block)
+          .insert({ blockerId: me.id, blockedId: other.id, createdAt: new Date() });
+      }
+    });
+  }
+
+  unblock(me: User, other: User): Promise<void> {
+    return this.change(me, async (manager) => {
+      await manager.getRepository(Block).delete({ blockerId: me.id, blockedId: other.id });
+    });
+  }
+
+  /** The users `me` blocked, by name. */
+  async blockedBy(me: User): Promise<User[]> {
+    const rows = await this.blocks.find({
+      where: { blockerId: me.id },
+      relations: { blocked: true },
+      order: { createdAt: 'DESC' },
+    });
+    return rows.map((row) => row.blocked);
+  }
+
+  private change(me: User, write: (manager: EntityManager) => Promise<void>): Promise<void> {
+    return this.transactions.run(async (tx) => {
+      await this.users.lockForUpdate(tx.manager, me.id);
+      await write(tx.manager);
+      await this.notifications.add(
+        tx,
+        me.id,
+        'unread_message_count',
+        await unreadTotal(tx.manager, me.id),
+      );
+    });
+  }
+}
