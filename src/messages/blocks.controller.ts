@@ -33,7 +33,11 @@ export class BlocksController {
   ) {
     const other = await this.messages.findUser(username);
     await this.blocks.block(me, other);
-    flash(req, res, { category: 'success', key: 'messages.blocked', args: { username: other.username } });
+    flash(req, res, {
+      category: 'success',
+      key: 'messages.blocked',
+      args: { username: other.username },
+    });
     return res.redirect(302, this.back(req, other));
   }
 

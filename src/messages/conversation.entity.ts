@@ -11,8 +11,8 @@ export const NEVER_READ = new Date(0);
  * is one indexed read of this table.
  */
 @Entity({ name: 'conversations' })
-// The conversation list: a user's rows, newest activity first.
-@Index('IDX_conversations_user_activity', ['userId', 'lastActivityAt'])
+// The conversation list: a user's rows, newest activity first (peer: the order among equals).
+@Index('IDX_conversations_user_activity', ['userId', 'lastActivityAt', 'peerId'])
 export class Conversation {
   @PrimaryColumn({ name: 'user_id', type: 'int' })
   userId!: number;

@@ -32,7 +32,11 @@ export class ConversationsController {
   async list(@CurrentUser() me: User, @Query('page') rawPage: unknown) {
     const page = parsePage(rawPage, this.perPage());
     const [conversations, total] = await this.conversations.list(me, page);
-    return { conversations, pager: buildPager('/conversations', page, total), tab: 'conversations' };
+    return {
+      conversations,
+      pager: buildPager('/conversations', page, total),
+      tab: 'conversations',
+    };
   }
 
   /** The exchange with one person; opening it marks it read. */

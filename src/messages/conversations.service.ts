@@ -8,7 +8,7 @@ import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { Conversation, NEVER_READ } from './conversation.entity';
 import { Message } from './message.entity';
-import { notBlocked, readMark, unreadFrom, unreadTotal } from './read-marks';
+import { conversationListQuery, notBlocked, readMark, unreadFrom, unreadTotal } from './read-marks';
 
 /** One row of the conversation list. */
 export interface ConversationSummary {
@@ -25,7 +25,6 @@ interface SummaryRow {
   body: string;
   senderId: number | string;
   unread: number | string;
-  total: number | string;
 }
 
 /** A datetime from a raw query: a Date from MySQL, a UTC string from SQLite. */
@@ -43,39 +42,14 @@ export class ConversationsService {
     private readonly transactions: TransactionService,
   ) {}
 
-  /**
-   * The user's conversations, newest activity first, in one query: the rows of one index range
-   * (user, activity), each with its peer, its newest message and its unread count (an index
-   * range of (recipient, sender, timestamp)); the total rides along as a window count.
-   */
+  /** The user's conversations, newest activity first (see conversationListQuery). */
   async list(user: User, page: PageRequest): Promise<[ConversationSummary[], number]> {
-    const unread = this.messages
-      .createQueryBuilder()
-      .subQuery()
-      .select('COUNT(*)')
-      .from(Message, 'um')
-      .where('um.recipient_id = c.user_id AND um.sender_id = c.peer_id')
-      .andWhere('um.timestamp > c.last_read_at')
-      .getQuery();
-    const query = this.conversations
-      .createQueryBuilder('c')
-      .innerJoin(User, 'p', 'p.id = c.peer_id')
-      .innerJoin(Message, 'm', 'm.id = c.last_message_id')
-      .select('p.username', 'peer')
-      .addSelect('c.last_activity_at', 'activity')
-      .addSelect('m.id', 'messageId')
-      .addSelect('m.body', 'body')
-      .addSelect('m.sender_id', 'senderId')
-      .addSelect(unread, 'unread')
-      .addSelect('COUNT(*) OVER ()', 'total')
-      .where('c.user_id = :userId', { userId: user.id });
-    const rows = await notBlocked(query, 'c')
-      .orderBy('c.last_activity_at', 'DESC')
-      .addOrderBy('c.peer_id', 'DESC')
-      .offset(page.offset)
-      .limit(page.perPage)
-      .getRawMany<SummaryRow>();
-    const total = rows.length > 0 ? Number(rows[0].total) : await this.count(user);
+    const rows = await conversationListQuery(
+      this.conversations.manager,
+      user.id,
+      page,
+    ).getRawMany<SummaryRow>();
+    const total = await this.count(user);
     return [
       rows.map((row) => ({
         peer: row.peer,
@@ -149,7 +123,9 @@ export class ConversationsService {
       if ((await unreadFrom(tx.manager, user.id, peer.id)) === 0) {
         return;
       }
-      const readAt = new Date(Math.max(Date.now(), (await this.newestFrom(tx.manager, user, peer)).getTime()));
+      const readAt = new Date(
+        Math.max(Date.now(), (await this.newestFrom(tx.manager, user, peer)).getTime()),
+      );
       await tx.manager
         .getRepository(Conversation)
         .update({ userId: user.id, peerId: peer.id }, { lastReadAt: readAt });

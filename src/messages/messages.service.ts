@@ -217,7 +217,8 @@ export class MessagesService {
       .skip(page.offset)
       .take(page.perPage)
       .getManyAndCount();
-    const isNew = (m: Message) => m.timestamp.getTime() > (readMarks.get(m.senderId)?.getTime() ?? 0);
+    const isNew = (m: Message) =>
+      m.timestamp.getTime() > (readMarks.get(m.senderId)?.getTime() ?? 0);
     return [messages.map((m) => Object.assign(m, { isNew: isNew(m) })), total];
   }
 

@@ -1,4 +1,6 @@
 import { EntityManager, SelectQueryBuilder } from 'typeorm';
+import { PageRequest } from '../common/pagination';
+import { User } from '../users/user.entity';
 import { Block } from './block.entity';
 import { Conversation, NEVER_READ } from './conversation.entity';
 import { Message } from './message.entity';
@@ -23,8 +25,12 @@ export function notBlocked<T extends object>(
   return query.andWhere(`NOT EXISTS ${blocked}`);
 }
 
-/** The badge: unread messages over all of the user's conversations. */
-export async function unreadTotal(manager: EntityManager, userId: number): Promise<number> {
+/**
+ * The badge: unread messages over all of the user's conversations. The user's conversation
+ * rows (primary key range), then for each an index range of (recipient, sender, timestamp)
+ * after its read mark: the cost grows with what is unread, not with the history.
+ */
+export function unreadTotalQuery(manager: EntityManager, userId: number) {
   const query = manager
     .getRepository(Conversation)
     .createQueryBuilder('c')
@@ -35,8 +41,46 @@ export async function unreadTotal(manager: EntityManager, userId: number): Promi
     )
     .select('COUNT(*)', 'unread')
     .where('c.user_id = :userId', { userId });
-  const row = await notBlocked(query, 'c').getRawOne<{ unread: number | string }>();
+  return notBlocked(query, 'c');
+}
+
+export async function unreadTotal(manager: EntityManager, userId: number): Promise<number> {
+  const row = await unreadTotalQuery(manager, userId).getRawOne<{ unread: number | string }>();
   return Number(row?.unread ?? 0);
+}
+
+/**
+ * One page of the user's conversations, newest activity first, in one query: the rows of one
+ * index range (user, activity), each with its peer, its newest message and its unread count
+ * (an index range of (recipient, sender, timestamp) after the read mark), read in index
+ * order up to the page's end.
+ */
+export function conversationListQuery(manager: EntityManager, userId: number, page: PageRequest) {
+  const unread = manager
+    .createQueryBuilder()
+    .subQuery()
+    .select('COUNT(*)')
+    .from(Message, 'um')
+    .where('um.recipient_id = c.user_id AND um.sender_id = c.peer_id')
+    .andWhere('um.timestamp > c.last_read_at')
+    .getQuery();
+  const query = manager
+    .getRepository(Conversation)
+    .createQueryBuilder('c')
+    .innerJoin(User, 'p', 'p.id = c.peer_id')
+    .innerJoin(Message, 'm', 'm.id = c.last_message_id')
+    .select('p.username', 'peer')
+    .addSelect('c.last_activity_at', 'activity')
+    .addSelect('m.id', 'messageId')
+    .addSelect('m.body', 'body')
+    .addSelect('m.sender_id', 'senderId')
+    .addSelect(unread, 'unread')
+    .where('c.user_id = :userId', { userId });
+  return notBlocked(query, 'c')
+    .orderBy('c.last_activity_at', 'DESC')
+    .addOrderBy('c.peer_id', 'DESC')
+    .offset(page.offset)
+    .limit(page.perPage);
 }
 
 /** Unread messages from one peer (blocked or not). */
@@ -79,10 +123,13 @@ export async function refreshConversation(
   const newest = await manager
     .getRepository(Message)
     .createQueryBuilder('m')
-    .where('(m.sender_id = :a AND m.recipient_id = :b) OR (m.sender_id = :b AND m.recipient_id = :a)', {
-      a,
-      b,
-    })
+    .where(
+      '(m.sender_id = :a AND m.recipient_id = :b) OR (m.sender_id = :b AND m.recipient_id = :a)',
+      {
+        a,
+        b,
+      },
+    )
     .orderBy('m.timestamp', 'DESC')
     .addOrderBy('m.id', 'DESC')
     .getOne();
