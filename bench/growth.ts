@@ -1,22 +1,33 @@
 /**
- * Scenario 6 (SQLite): unread count and /notifications as the messages table grows, with the
- * query plan of the count; and the cost of replaying a user's backlog on a fresh stream.
+ * Scenario 6 (SQLite): the badge, the conversation list and /notifications as the messages
+ * table grows, with the plans and timings of the app's own statements (built by the same
+ * functions the app calls); and the cost of replaying a user's backlog on a fresh stream.
  */
 import Database from 'better-sqlite3';
 import http from 'node:http';
+import { DataSource } from 'typeorm';
+import { ENTITIES } from '../src/database/entities';
+import { conversationListQuery, unreadTotalQuery } from '../src/messages/read-marks';
 import { fmtLatencies, latencies, Latencies, now, Server } from './lib';
 
-/** The statement MessagesService.countUnread sends, as TypeORM renders it for SQLite. */
-const UNREAD_COUNT_SQL =
-  'SELECT COUNT(1) AS "cnt" FROM "messages" "m" WHERE "m"."recipient_id" = ? AND "m"."timestamp" > ?';
 const TARGET_UNREAD = 500;
+/** The target's correspondents: a conversation list longer than one page. */
+const TARGET_PEERS = 50;
+/** One filler message in this many is history of the target's (read). */
+const TARGET_SHARE = 10;
 const SAMPLES = 100;
+
+export interface StatementFigures {
+  plan: string;
+  sqlUs: number;
+}
 
 export interface GrowthRow {
   messages: number;
-  unreadCountPlan: string;
-  unreadCountSqlUs: number;
+  badge: StatementFigures;
+  conversationList: StatementFigures;
   pageWithBadgeMs: Latencies;
+  conversationsPageMs: Latencies;
   notificationsJsonMs: Latencies;
 }
 
@@ -46,9 +57,65 @@ async function timeGets(url: string, headers: Record<string, string>): Promise<L
   return latencies(times);
 }
 
+/** EXPLAIN QUERY PLAN and the mean time of one of the app's statements. */
+function measure(db: Database.Database, [sql, parameters]: [string, unknown[]]): StatementFigures {
+  const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...parameters) as { detail: string }[])
+    .map((r) => r.detail)
+    .join('; ');
+  const statement = db.prepare(sql);
+  const started = now();
+  for (let i = 0; i < SAMPLES; i++) {
+    statement.all(...parameters);
+  }
+  return { plan, sqlUs: ((now() - started) / SAMPLES) * 1000 };
+}
+
 /**
- * `target` gets TARGET_UNREAD unread messages; the rest of the table is filler between
- * `others`, so a query that left its index would slow down with the table.
+ * Seeds as the app would store it: messages, and both sides' conversation rows (newest
+ * message, read mark). The pairs are few, so the rows are upserted once per size.
+ */
+class Seeder {
+  private readonly insert;
+  private readonly upsert;
+  private readonly newest = new Map<string, { id: number; at: string }>();
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly readMarks: (userId: number, peerId: number) => string,
+  ) {
+    this.insert = db.prepare(
+      'INSERT INTO messages (sender_id, recipient_id, body, timestamp) VALUES (?, ?, ?, ?)',
+    );
+    this.upsert = db.prepare(
+      `INSERT INTO conversations (user_id, peer_id, last_read_at, last_message_id, last_activity_at)
+       VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, peer_id)
+       DO UPDATE SET last_message_id = excluded.last_message_id,
+                     last_activity_at = excluded.last_activity_at`,
+    );
+  }
+
+  message(sender: number, recipient: number, body: string, at: string): void {
+    const id = Number(this.insert.run(sender, recipient, body, at).lastInsertRowid);
+    const key = sender < recipient ? `${sender}:${recipient}` : `${recipient}:${sender}`;
+    const known = this.newest.get(key);
+    if (!known || known.at <= at) {
+      this.newest.set(key, { id, at });
+    }
+  }
+
+  conversations(): void {
+    for (const [key, { id, at }] of this.newest) {
+      const [a, b] = key.split(':').map(Number);
+      this.upsert.run(a, b, this.readMarks(a, b), id, at);
+      this.upsert.run(b, a, this.readMarks(b, a), id, at);
+    }
+  }
+}
+
+/**
+ * `target` has TARGET_PEERS conversations holding TARGET_UNREAD unread messages and a read
+ * history of a tenth of the table; the rest is filler between `others`, so a statement that
+ * left its index would slow down with the table.
  */
 export async function growth(
   server: Server,
@@ -58,15 +125,20 @@ export async function growth(
   others: number[],
 ): Promise<GrowthRow[]> {
   const db = new Database(databaseFile, { timeout: 30_000 });
-  const insert = db.prepare(
-    'INSERT INTO messages (sender_id, recipient_id, body, timestamp) VALUES (?, ?, ?, ?)',
-  );
+  const dataSource = await new DataSource({
+    type: 'better-sqlite3',
+    database: databaseFile,
+    entities: ENTITIES,
+  }).initialize();
+  const readMark = stamp(Date.now() - 2 * 86_400_000);
+  const seeder = new Seeder(db, (userId) => (userId === target ? readMark : stamp(Date.now())));
+  const peers = others.slice(0, TARGET_PEERS);
   const count = () => (db.prepare('SELECT COUNT(*) AS n FROM messages').get() as { n: number }).n;
-  db.prepare('UPDATE users SET last_message_read_time = NULL WHERE id = ?').run(target);
   db.transaction(() => {
     for (let i = 0; i < TARGET_UNREAD; i++) {
-      insert.run(others[i % others.length], target, `unread ${i}`, stamp(Date.now() - i * 1000));
+      seeder.message(peers[i % peers.length], target, `unread ${i}`, stamp(Date.now() - i * 1000));
     }
+    seeder.conversations();
   })();
   const rows: GrowthRow[] = [];
   const cookie = server.cookieFor(target);
@@ -77,30 +149,25 @@ export async function growth(
       db.transaction(() => {
         for (let i = 0; i < missing; i++) {
           const sender = others[i % others.length];
-          const recipient = others[(i * 7 + 3) % others.length];
-          insert.run(sender, recipient, `filler ${i}`, stamp(base + i * 10));
+          const recipient =
+            i % TARGET_SHARE === 0 ? target : others[(i * 7 + 3) % others.length];
+          seeder.message(sender, recipient, `filler ${i}`, stamp(base + i * 10));
         }
+        seeder.conversations();
       })();
-      const since = stamp(0);
-      const plan = (
-        db.prepare(`EXPLAIN QUERY PLAN ${UNREAD_COUNT_SQL}`).all(target, since) as {
-          detail: string;
-        }[]
-      )
-        .map((r) => r.detail)
-        .join('; ');
-      const statement = db.prepare(UNREAD_COUNT_SQL);
-      const started = now();
-      for (let i = 0; i < SAMPLES; i++) {
-        statement.get(target, since);
-      }
+      db.exec('ANALYZE');
+      const firstPage = { page: 1, perPage: 25, offset: 0 };
       rows.push({
         messages: count(),
-        unreadCountPlan: plan,
-        unreadCountSqlUs: ((now() - started) / SAMPLES) * 1000,
+        badge: measure(db, unreadTotalQuery(dataSource.manager, target).getQueryAndParameters()),
+        conversationList: measure(
+          db,
+          conversationListQuery(dataSource.manager, target, firstPage).getQueryAndParameters(),
+        ),
         pageWithBadgeMs: await timeGets(`${server.baseUrl}/user/user${target}`, {
           Cookie: cookie,
         }),
+        conversationsPageMs: await timeGets(`${server.baseUrl}/conversations`, { Cookie: cookie }),
         notificationsJsonMs: await timeGets(`${server.baseUrl}/notifications?since=0`, {
           Cookie: cookie,
           Accept: 'application/json',
@@ -109,6 +176,7 @@ export async function growth(
       console.log(JSON.stringify(rows[rows.length - 1]));
     }
   } finally {
+    await dataSource.destroy();
     db.close();
   }
   return rows;
@@ -176,12 +244,17 @@ export async function replayGrowth(
 
 export function growthTable(rows: GrowthRow[], replays: ReplayRow[]): string {
   return [
-    `| messages | unread count: SQL µs | plan | page with badge p50/p95/p99/max ms | /notifications p50/p95/p99/max ms |`,
-    '| ---: | ---: | --- | --- | --- |',
+    '| messages | badge: SQL µs | conversation list (25 of 50): SQL µs | page with badge p50/p95/p99/max ms | /conversations p50/p95/p99/max ms | /notifications p50/p95/p99/max ms |',
+    '| ---: | ---: | ---: | --- | --- | --- |',
     ...rows.map(
       (r) =>
-        `| ${r.messages} | ${r.unreadCountSqlUs.toFixed(1)} | ${r.unreadCountPlan} | ${fmtLatencies(r.pageWithBadgeMs)} | ${fmtLatencies(r.notificationsJsonMs)} |`,
+        `| ${r.messages} | ${r.badge.sqlUs.toFixed(1)} | ${r.conversationList.sqlUs.toFixed(1)} | ${fmtLatencies(r.pageWithBadgeMs)} | ${fmtLatencies(r.conversationsPageMs)} | ${fmtLatencies(r.notificationsJsonMs)} |`,
     ),
+    '',
+    'Query plans at the largest size (SQLite EXPLAIN QUERY PLAN):',
+    '',
+    `- badge (unread over all conversations): ${rows.at(-1)?.badge.plan ?? '-'}`,
+    `- conversation list: ${rows.at(-1)?.conversationList.plan ?? '-'}`,
     '',
     '| stream backlog (events) | replay on connect, median of 3, ms |',
     '| ---: | ---: |',
