@@ -87,8 +87,9 @@ class Seeder {
       'INSERT INTO messages (sender_id, recipient_id, body, timestamp) VALUES (?, ?, ?, ?)',
     );
     this.upsert = db.prepare(
-      `INSERT INTO conversations (user_id, peer_id, last_read_at, last_message_id, last_activity_at)
-       VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, peer_id)
+      `INSERT INTO conversations
+         (user_id, peer_id, last_read_at, unread_count, last_message_id, last_activity_at)
+       VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT (user_id, peer_id)
        DO UPDATE SET last_message_id = excluded.last_message_id,
                      last_activity_at = excluded.last_activity_at`,
     );
@@ -140,6 +141,26 @@ export async function growth(
     }
     seeder.conversations();
   })();
+  // The target's unread messages, counted as the app counts them in as they arrive.
+  db.prepare(
+    `UPDATE conversations SET unread_count = (SELECT COUNT(*) FROM messages m
+       WHERE m.recipient_id = conversations.user_id AND m.sender_id = conversations.peer_id
+         AND m.timestamp > conversations.last_read_at)
+     WHERE user_id = ?`,
+  ).run(target);
+  // Blocks between the other users, so the planner sees a table worth an index.
+  const block = db.prepare(
+    'INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES (?, ?, ?)',
+  );
+  db.transaction(() => {
+    for (const blocker of others) {
+      for (const blocked of others) {
+        if (blocker !== blocked) {
+          block.run(blocker, blocked, stamp(Date.now()));
+        }
+      }
+    }
+  })();
   const rows: GrowthRow[] = [];
   const cookie = server.cookieFor(target);
   try {
@@ -149,8 +170,7 @@ export async function growth(
       db.transaction(() => {
         for (let i = 0; i < missing; i++) {
           const sender = others[i % others.length];
-          const recipient =
-            i % TARGET_SHARE === 0 ? target : others[(i * 7 + 3) % others.length];
+          const recipient = i % TARGET_SHARE === 0 ? target : others[(i * 7 + 3) % others.length];
           seeder.message(sender, recipient, `filler ${i}`, stamp(base + i * 10));
         }
         seeder.conversations();

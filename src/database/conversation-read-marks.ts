@@ -9,13 +9,18 @@ const PAIR_MESSAGES = `FROM messages m
 
 /**
  * Upgrade: a conversation row for each side of every pair that exchanged messages, its read
- * mark the user's old inbox read time. A message was unread when stamped after that time, and
- * is unread now when stamped after its conversation's mark: every count stays what it was.
+ * mark the user's old inbox read time and its unread count the messages from the peer stamped
+ * after it. A message was unread when stamped after that time, and is unread now when stamped
+ * after its conversation's mark: every count stays what it was.
  */
 export async function readTimesToConversations(queryRunner: QueryRunner): Promise<void> {
   await queryRunner.query(
-    `INSERT INTO conversations (user_id, peer_id, last_read_at, last_message_id, last_activity_at)
+    `INSERT INTO conversations
+       (user_id, peer_id, last_read_at, unread_count, last_message_id, last_activity_at)
      SELECT p.user_id, p.peer_id, COALESCE(u.last_message_read_time, '${EPOCH}'),
+       (SELECT COUNT(*) FROM messages m
+        WHERE m.recipient_id = p.user_id AND m.sender_id = p.peer_id
+          AND m.timestamp > COALESCE(u.last_message_read_time, '${EPOCH}')),
        (SELECT m.id ${PAIR_MESSAGES} ORDER BY m.timestamp DESC, m.id DESC LIMIT 1),
        (SELECT MAX(m.timestamp) ${PAIR_MESSAGES})
      FROM (SELECT sender_id AS user_id, recipient_id AS peer_id FROM messages

@@ -32,6 +32,13 @@ export class Conversation {
   @Column({ name: 'last_read_at', ...TIMESTAMP_COLUMN })
   lastReadAt!: Date;
 
+  /**
+   * How many messages from the peer are stamped after the read mark: kept by every change
+   * under the user's row lock, so counts are read, not counted (see read-marks.ts).
+   */
+  @Column({ name: 'unread_count', type: 'int', default: 0 })
+  unreadCount!: number;
+
   /** The newest message either way; null once every message was deleted. */
   @Column({ name: 'last_message_id', type: 'int', nullable: true })
   lastMessageId!: number | null;

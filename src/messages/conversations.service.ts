@@ -8,7 +8,13 @@ import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { Conversation, NEVER_READ } from './conversation.entity';
 import { Message } from './message.entity';
-import { conversationListQuery, notBlocked, readMark, unreadFrom, unreadTotal } from './read-marks';
+import {
+  conversationListQuery,
+  conversationOf,
+  notBlocked,
+  readMark,
+  unreadTotal,
+} from './read-marks';
 
 /** One row of the conversation list. */
 export interface ConversationSummary {
@@ -120,7 +126,7 @@ export class ConversationsService {
   markRead(user: User, peer: User): Promise<void> {
     return this.transactions.run(async (tx) => {
       await this.users.lockForUpdate(tx.manager, user.id);
-      if ((await unreadFrom(tx.manager, user.id, peer.id)) === 0) {
+      if (!(await conversationOf(tx.manager, user.id, peer.id))?.unreadCount) {
         return;
       }
       const readAt = new Date(
@@ -128,7 +134,7 @@ export class ConversationsService {
       );
       await tx.manager
         .getRepository(Conversation)
-        .update({ userId: user.id, peerId: peer.id }, { lastReadAt: readAt });
+        .update({ userId: user.id, peerId: peer.id }, { lastReadAt: readAt, unreadCount: 0 });
       const total = await unreadTotal(tx.manager, user.id);
       await this.notifications.add(tx, user.id, 'unread_message_count', total);
       await this.notifications.add(tx, peer.id, 'conversation_seen', {
@@ -159,7 +165,7 @@ export class ConversationsService {
       // A message stamped slightly ahead (clock skew between processes) is read too.
       const newestMs = newest?.newest ? rawDate(newest.newest).getTime() : 0;
       const readAt = new Date(Math.max(Date.now(), newestMs));
-      await repository.update({ userId: user.id }, { lastReadAt: readAt });
+      await repository.update({ userId: user.id }, { lastReadAt: readAt, unreadCount: 0 });
       await this.notifications.add(tx, user.id, 'unread_message_count', 0);
       return new Map(before.map((row) => [row.peerId, row.lastReadAt]));
     });

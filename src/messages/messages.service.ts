@@ -15,7 +15,14 @@ import { Block } from './block.entity';
 import { BlocksService } from './blocks.service';
 import { Conversation } from './conversation.entity';
 import { Message } from './message.entity';
-import { notBlocked, readMark, refreshConversation, unreadTotal } from './read-marks';
+import {
+  countOneUnread,
+  notBlocked,
+  readMark,
+  recountUnread,
+  refreshConversation,
+  unreadTotal,
+} from './read-marks';
 
 /** A received message, and whether it was unread when the inbox was opened. */
 export type InboxMessage = Message & { isNew: boolean };
@@ -82,6 +89,7 @@ export class MessagesService {
         timestamp: new Date(Math.max(Date.now(), lastRead + 1)),
       });
       await refreshConversation(tx.manager, sender.id, recipient.id);
+      await countOneUnread(tx.manager, recipient.id, sender.id);
       const unread = await unreadTotal(tx.manager, recipient.id);
       await this.notifications.add(tx, recipient.id, 'unread_message_count', unread);
       await this.notifications.add(tx, recipient.id, 'new_message', {
@@ -131,6 +139,7 @@ export class MessagesService {
       }
       await repository.delete({ id });
       await refreshConversation(tx.manager, sender.id, recipient.id);
+      await recountUnread(tx.manager, recipient.id, sender.id);
       const unread = await unreadTotal(tx.manager, recipient.id);
       await this.notifications.add(tx, recipient.id, 'unread_message_count', unread);
       await this.notifications.add(tx, recipient.id, 'message_deleted', {
@@ -171,13 +180,8 @@ export class MessagesService {
     const query = this.messages.manager
       .getRepository(Conversation)
       .createQueryBuilder('c')
-      .innerJoin(
-        Message,
-        'm',
-        'm.recipient_id = c.user_id AND m.sender_id = c.peer_id AND m.timestamp > c.last_read_at',
-      )
       .select('c.user_id', 'userId')
-      .addSelect('COUNT(*)', 'unread')
+      .addSelect('SUM(c.unread_count)', 'unread')
       .where('c.user_id IN (:...ids)', { ids: users.map((u) => u.id) });
     const rows = await notBlocked(query, 'c')
       .groupBy('c.user_id')

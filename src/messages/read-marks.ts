@@ -6,9 +6,11 @@ import { Conversation, NEVER_READ } from './conversation.entity';
 import { Message } from './message.entity';
 
 /**
- * The queries behind unread counts, shared by every change that moves them (send, read,
- * delete, block). A message is unread when stamped after its conversation's read mark; a
- * blocked peer's messages never count.
+ * The statements behind unread counts, shared by every change that moves them (send, read,
+ * delete, block). A message is unread while stamped after its conversation's read mark; each
+ * conversation row keeps that number (unread_count), changed only under the user's row lock,
+ * so the badge and the list read it instead of counting a history. A blocked peer's
+ * conversation never counts.
  */
 
 /** Leaves out the conversations whose peer `alias`.user_id blocked. */
@@ -25,21 +27,12 @@ export function notBlocked<T extends object>(
   return query.andWhere(`NOT EXISTS ${blocked}`);
 }
 
-/**
- * The badge: unread messages over all of the user's conversations. The user's conversation
- * rows (primary key range), then for each an index range of (recipient, sender, timestamp)
- * after its read mark: the cost grows with what is unread, not with the history.
- */
+/** The badge: the sum over the user's conversations (a primary key range), blocked left out. */
 export function unreadTotalQuery(manager: EntityManager, userId: number) {
   const query = manager
     .getRepository(Conversation)
     .createQueryBuilder('c')
-    .innerJoin(
-      Message,
-      'm',
-      'm.recipient_id = c.user_id AND m.sender_id = c.peer_id AND m.timestamp > c.last_read_at',
-    )
-    .select('COUNT(*)', 'unread')
+    .select('COALESCE(SUM(c.unread_count), 0)', 'unread')
     .where('c.user_id = :userId', { userId });
   return notBlocked(query, 'c');
 }
@@ -50,20 +43,11 @@ export async function unreadTotal(manager: EntityManager, userId: number): Promi
 }
 
 /**
- * One page of the user's conversations, newest activity first, in one query: the rows of one
- * index range (user, activity), each with its peer, its newest message and its unread count
- * (an index range of (recipient, sender, timestamp) after the read mark), read in index
- * order up to the page's end.
+ * One page of the user's conversations, newest activity first, in one statement: the rows of
+ * one index range (user, activity, peer) read in index order up to the page's end, each
+ * joined to its peer and its newest message by primary key.
  */
 export function conversationListQuery(manager: EntityManager, userId: number, page: PageRequest) {
-  const unread = manager
-    .createQueryBuilder()
-    .subQuery()
-    .select('COUNT(*)')
-    .from(Message, 'um')
-    .where('um.recipient_id = c.user_id AND um.sender_id = c.peer_id')
-    .andWhere('um.timestamp > c.last_read_at')
-    .getQuery();
   const query = manager
     .getRepository(Conversation)
     .createQueryBuilder('c')
@@ -71,10 +55,10 @@ export function conversationListQuery(manager: EntityManager, userId: number, pa
     .innerJoin(Message, 'm', 'm.id = c.last_message_id')
     .select('p.username', 'peer')
     .addSelect('c.last_activity_at', 'activity')
+    .addSelect('c.unread_count', 'unread')
     .addSelect('m.id', 'messageId')
     .addSelect('m.body', 'body')
     .addSelect('m.sender_id', 'senderId')
-    .addSelect(unread, 'unread')
     .where('c.user_id = :userId', { userId });
   return notBlocked(query, 'c')
     .orderBy('c.last_activity_at', 'DESC')
@@ -83,22 +67,13 @@ export function conversationListQuery(manager: EntityManager, userId: number, pa
     .limit(page.perPage);
 }
 
-/** Unread messages from one peer (blocked or not). */
-export async function unreadFrom(
+/** The user's side of the conversation with `peerId`, if they ever exchanged a message. */
+export function conversationOf(
   manager: EntityManager,
   userId: number,
   peerId: number,
-): Promise<number> {
-  return manager
-    .getRepository(Conversation)
-    .createQueryBuilder('c')
-    .innerJoin(
-      Message,
-      'm',
-      'm.recipient_id = c.user_id AND m.sender_id = c.peer_id AND m.timestamp > c.last_read_at',
-    )
-    .where('c.user_id = :userId AND c.peer_id = :peerId', { userId, peerId })
-    .getCount();
+): Promise<Conversation | null> {
+  return manager.getRepository(Conversation).findOneBy({ userId, peerId });
 }
 
 /** The read mark of `userId`'s side of the conversation, NEVER_READ where there is none. */
@@ -107,8 +82,7 @@ export async function readMark(
   userId: number,
   peerId: number,
 ): Promise<Date> {
-  const row = await manager.getRepository(Conversation).findOneBy({ userId, peerId });
-  return row?.lastReadAt ?? NEVER_READ;
+  return (await conversationOf(manager, userId, peerId))?.lastReadAt ?? NEVER_READ;
 }
 
 /**
@@ -125,10 +99,7 @@ export async function refreshConversation(
     .createQueryBuilder('m')
     .where(
       '(m.sender_id = :a AND m.recipient_id = :b) OR (m.sender_id = :b AND m.recipient_id = :a)',
-      {
-        a,
-        b,
-      },
+      { a, b },
     )
     .orderBy('m.timestamp', 'DESC')
     .addOrderBy('m.id', 'DESC')
@@ -146,7 +117,44 @@ export async function refreshConversation(
     if (row) {
       await repository.update({ userId, peerId }, latest);
     } else {
-      await repository.insert({ userId, peerId, lastReadAt: NEVER_READ, ...latest });
+      await repository.insert({
+        userId,
+        peerId,
+        lastReadAt: NEVER_READ,
+        unreadCount: 0,
+        ...latest,
+      });
     }
   }
+}
+
+/** One more unread message from `peerId` (sent after the read mark: see MessagesService.send). */
+export async function countOneUnread(
+  manager: EntityManager,
+  userId: number,
+  peerId: number,
+): Promise<void> {
+  await manager.getRepository(Conversation).increment({ userId, peerId }, 'unreadCount', 1);
+}
+
+/**
+ * Counts the conversation's unread messages afresh (after a delete): one index range of
+ * (recipient, sender, timestamp) after the read mark.
+ */
+export async function recountUnread(
+  manager: EntityManager,
+  userId: number,
+  peerId: number,
+): Promise<void> {
+  const row = await conversationOf(manager, userId, peerId);
+  if (!row) {
+    return;
+  }
+  const unread = await manager
+    .getRepository(Message)
+    .createQueryBuilder('m')
+    .where('m.recipient_id = :userId AND m.sender_id = :peerId', { userId, peerId })
+    .andWhere('m.timestamp > :mark', { mark: row.lastReadAt })
+    .getCount();
+  await manager.getRepository(Conversation).update({ userId, peerId }, { unreadCount: unread });
 }

@@ -6,7 +6,7 @@ import { UserDisabled1795584713617 } from './1795584713617-UserDisabled';
 import { BroadcastNotifications1795748201489 } from './1795748201489-BroadcastNotifications';
 import { Sessions1795972130817 } from './1795972130817-Sessions';
 import { UsernameLower1795974026758 } from './1795974026758-UsernameLower';
-import { Conversations1796451083871 } from './1796451083871-Conversations';
+import { Conversations1796452292301 } from './1796452292301-Conversations';
 
 export const MYSQL_MIGRATIONS = [
   Users1795583128549,
@@ -16,5 +16,5 @@ export const MYSQL_MIGRATIONS = [
   BroadcastNotifications1795748201489,
   Sessions1795972130817,
   UsernameLower1795974026758,
-  Conversations1796451083871,
+  Conversations1796452292301,
 ];

@@ -6,7 +6,7 @@ import { UserDisabled1795584709398 } from './1795584709398-UserDisabled';
 import { BroadcastNotifications1795748189487 } from './1795748189487-BroadcastNotifications';
 import { Sessions1795972119190 } from './1795972119190-Sessions';
 import { UsernameLower1795974020865 } from './1795974020865-UsernameLower';
-import { Conversations1796451024210 } from './1796451024210-Conversations';
+import { Conversations1796452254189 } from './1796452254189-Conversations';
 
 export const SQLITE_MIGRATIONS = [
   Users1795583124815,
@@ -16,5 +16,5 @@ export const SQLITE_MIGRATIONS = [
   BroadcastNotifications1795748189487,
   Sessions1795972119190,
   UsernameLower1795974020865,
-  Conversations1796451024210,
+  Conversations1796452254189,
 ];

@@ -1,18 +1,15 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import {
-  conversationsToReadTimes,
-  readTimesToConversations,
-} from '../../conversation-read-marks';
+import { conversationsToReadTimes, readTimesToConversations } from '../../conversation-read-marks';
 
-export class Conversations1796451083871 implements MigrationInterface {
-  name = 'Conversations1796451083871';
+export class Conversations1796452292301 implements MigrationInterface {
+  name = 'Conversations1796452292301';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
       `CREATE TABLE \`blocks\` (\`blocker_id\` int NOT NULL, \`blocked_id\` int NOT NULL, \`created_at\` datetime(3) NOT NULL, PRIMARY KEY (\`blocker_id\`, \`blocked_id\`)) ENGINE=InnoDB`,
     );
     await queryRunner.query(
-      `CREATE TABLE \`conversations\` (\`user_id\` int NOT NULL, \`peer_id\` int NOT NULL, \`last_read_at\` datetime(3) NOT NULL, \`last_message_id\` int NULL, \`last_activity_at\` datetime(3) NOT NULL, INDEX \`IDX_conversations_user_activity\` (\`user_id\`, \`last_activity_at\`, \`peer_id\`), PRIMARY KEY (\`user_id\`, \`peer_id\`)) ENGINE=InnoDB`,
+      `CREATE TABLE \`conversations\` (\`user_id\` int NOT NULL, \`peer_id\` int NOT NULL, \`last_read_at\` datetime(3) NOT NULL, \`unread_count\` int NOT NULL DEFAULT '0', \`last_message_id\` int NULL, \`last_activity_at\` datetime(3) NOT NULL, INDEX \`IDX_conversations_user_activity\` (\`user_id\`, \`last_activity_at\`, \`peer_id\`), PRIMARY KEY (\`user_id\`, \`peer_id\`)) ENGINE=InnoDB`,
     );
     // Not generated: the read marks move from users to conversations (see the helpers).
     await readTimesToConversations(queryRunner);
