@@ -254,7 +254,7 @@ describe('Accounts (e2e)', () => {
   it('should show a friendly 404 page to people', async () => {
     const res = await new BrowserSession(t.app).get('/no/such/page');
     expect(res.status).toBe(404);
-    expect(res.text).toContain('File Not Found');
+    expect(res.text).toContain('Page not found');
     expect(res.text).toContain('href="/auth/login"');
   });
 });

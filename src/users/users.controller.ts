@@ -21,6 +21,7 @@ import { AllConfigType } from '../config/config.type';
 import { identiconSvg } from './avatar';
 import { EditProfileDto } from './dto/edit-profile.dto';
 import { User } from './user.entity';
+import { searchTerm } from './user-search';
 import { UsersService } from './users.service';
 
 @Controller()
@@ -40,8 +41,8 @@ export class UsersController {
 
   @Get('explore')
   @Render('explore')
-  explore(@Query('page') page: unknown) {
-    return this.userList('/explore', page);
+  explore(@Query('page') page: unknown, @Query('q') q: unknown) {
+    return this.userList('/explore', page, searchTerm(q));
   }
 
   @Get('user/:username')
@@ -88,10 +89,13 @@ export class UsersController {
       .send(identiconSvg(username.slice(0, 64)));
   }
 
-  private async userList(basePath: string, rawPage: unknown) {
+  /** All users by name, or those whose name starts with `q` when it is given. */
+  private async userList(basePath: string, rawPage: unknown, q = '') {
     const perPage = this.config.getOrThrow('app.postsPerPage', { infer: true });
     const page = parsePage(rawPage, perPage);
-    const [users, total] = await this.users.list(page);
-    return { users, pager: buildPager(basePath, page, total) };
+    const [users, total] = q
+      ? await this.users.searchByPrefix(q, page)
+      : await this.users.list(page);
+    return { users, q, pager: buildPager(basePath, page, total, { q }) };
   }
 }

@@ -5,6 +5,7 @@ import { fieldError, FormErrors } from '../common/forms/validate-form';
 import { PageRequest } from '../common/pagination';
 import { EditProfileDto } from './dto/edit-profile.dto';
 import { Role, User } from './user.entity';
+import { prefixSearchQuery, usernamePrefix } from './user-search';
 import { AccountFieldError, AccountFieldKey, normaliseUsername, usernameProblem } from './username';
 
 export interface NewUser {
@@ -76,7 +77,6 @@ export class UsersService {
           aboutMe: null,
           createdAt: now,
           lastSeen: now,
-          lastMessageReadTime: null,
         }),
       );
     } catch (error) {
@@ -177,11 +177,6 @@ export class UsersService {
     return ids.map((id) => locked.get(id) as User);
   }
 
-  async setLastMessageReadTime(manager: EntityManager, user: User, at: Date): Promise<void> {
-    await manager.getRepository(User).update(user.id, { lastMessageReadTime: at });
-    user.lastMessageReadTime = at;
-  }
-
   /** Admin search: `q` matches part of the username or email. */
   search(q: string | undefined, page: PageRequest): Promise<[User[], number]> {
     const query = this.users.createQueryBuilder('u').orderBy('u.id', 'ASC');
@@ -197,6 +192,21 @@ export class UsersService {
       );
     }
     return query.skip(page.offset).take(page.perPage).getManyAndCount();
+  }
+
+  /**
+   * Explore's search: users whose name starts with `term`, whatever its case, by name.
+   * A term no username can start with matches nothing without asking the database.
+   */
+  searchByPrefix(term: string, page: PageRequest): Promise<[User[], number]> {
+    const prefix = usernamePrefix(term);
+    if (prefix === null) {
+      return Promise.resolve([[], 0]);
+    }
+    return prefixSearchQuery(this.users, prefix)
+      .skip(page.offset)
+      .take(page.perPage)
+      .getManyAndCount();
   }
 
   async update(

@@ -19,6 +19,17 @@ interface ErrorBody {
   error: string;
 }
 
+interface ErrorReply {
+  /** The JSON answer, for API clients. */
+  body: ErrorBody;
+  /**
+   * What the error page says about this error: our own message, translated. The framework's
+   * English ("Cannot GET /nope", "Forbidden resource") stays out of the page, which shows its
+   * translated generic text instead.
+   */
+  detail: string | null;
+}
+
 /** The 4xx status of an http-errors error (what body-parser throws), or null. */
 function httpErrorStatus(exception: unknown): number | null {
   if (exception instanceof HttpException || !isError(exception)) {
@@ -28,6 +39,11 @@ function httpErrorStatus(exception: unknown): number | null {
   return typeof status === 'number' && status >= 400 && status < 500 && expose === true
     ? status
     : null;
+}
+
+/** Our own messages are i18n keys ("errors.csrf"); anything else is passed on as it is. */
+function isMessageKey(message: string): boolean {
+  return /^[a-z_]+\.[a-z0-9_.]+$/.test(message);
 }
 
 const KNOWN_PAGES = new Set([400, 401, 403, 404, 413, 429, 503]);
@@ -47,7 +63,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
     const lang = (req as Request & { i18nLang?: string }).i18nLang ?? 'en';
-    const body = this.toBody(exception, lang);
+    const { body, detail } = this.toReply(exception, lang);
 
     if (res.headersSent) {
       res.end();
@@ -68,33 +84,34 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const page = KNOWN_PAGES.has(body.statusCode) ? body.statusCode : 500;
     res.status(body.statusCode).render('errors/error', {
       statusCode: body.statusCode,
+      headingKey: `errors.heading_${page}`,
       titleKey: `errors.title_${page}`,
-      detail: typeof body.message === 'string' && page !== 500 ? body.message : null,
+      detail: page !== 500 ? detail : null,
+      // The page answering a form post (a refused logout) has no GET twin to show in another
+      // language: the footer's language links lead home.
+      ...(req.method === 'GET' || req.method === 'HEAD' ? {} : { languageLinkBase: '/?' }),
     });
   }
 
-  private toBody(exception: unknown, lang: string): ErrorBody {
+  private toReply(exception: unknown, lang: string): ErrorReply {
     const clientError = httpErrorStatus(exception);
     if (clientError) {
       // Raised before routing by Express middleware (body-parser: 413, malformed JSON: 400).
       const error = STATUS_CODES[clientError] ?? 'Error';
-      return { statusCode: clientError, message: (exception as Error).message, error };
+      return {
+        body: { statusCode: clientError, message: (exception as Error).message, error },
+        detail: null,
+      };
     }
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`Database unavailable: ${(exception as Error).message}`);
-      return {
-        statusCode: 503,
-        message: this.translate('errors.title_503', lang),
-        error: 'Service Unavailable',
-      };
+      const message = this.i18n.t('errors.title_503', { lang });
+      return { body: { statusCode: 503, message, error: 'Service Unavailable' }, detail: null };
     }
     if (!(exception instanceof HttpException)) {
       this.logger.error(isError(exception) ? exception.stack : String(exception));
-      return {
-        statusCode: 500,
-        message: this.translate('errors.title_500', lang),
-        error: 'Internal Server Error',
-      };
+      const message = this.i18n.t('errors.title_500', { lang });
+      return { body: { statusCode: 500, message, error: 'Internal Server Error' }, detail: null };
     }
     const statusCode = exception.getStatus();
     const response = exception.getResponse();
@@ -102,18 +119,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
       typeof response === 'string'
         ? response
         : ((response as { message?: string | string[] }).message ?? exception.message);
-    const message = typeof raw === 'string' ? this.translate(raw, lang) : raw;
+    const detail: string | null =
+      typeof raw === 'string' && isMessageKey(raw) ? this.i18n.t(raw, { lang }) : null;
     const error =
       (typeof response === 'object' && (response as { error?: string }).error) ||
       exception.name.replace(/Exception$/, '').replace(/([a-z])([A-Z])/g, '$1 $2');
     if (statusCode >= 500) {
       this.logger.error(exception.stack);
     }
-    return { statusCode, message, error };
-  }
-
-  /** Our own messages are i18n keys ("errors.csrf"); anything else is shown as it is. */
-  private translate(message: string, lang: string): string {
-    return /^[a-z_]+\.[a-z0-9_.]+$/.test(message) ? this.i18n.t(message, { lang }) : message;
+    return { body: { statusCode, message: detail ?? raw, error }, detail };
   }
 }

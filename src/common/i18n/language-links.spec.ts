@@ -8,6 +8,13 @@ describe(languageLinkBase.name, () => {
     expect(languageLinkBase('/explore?lang=ru&page=2&lang=es#x')).toBe('/explore?page=2&');
   });
 
+  it('should keep a search and its page, still encoded', () => {
+    expect(languageLinkBase('/explore?q=al&page=2')).toBe('/explore?q=al&page=2&');
+    expect(languageLinkBase('/explore?q=a%26lang%3Dru&page=2&lang=es')).toBe(
+      '/explore?q=a%26lang%3Dru&page=2&',
+    );
+  });
+
   it.each([
     '//evil.example/x',
     '//evil.example/x?lang=es',
