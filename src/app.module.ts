@@ -24,6 +24,7 @@ import databaseConfig from './config/database.config';
 import { resolveDataSourceOptions } from './database/data-source-options';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { HomeModule } from './home/home.module';
 import { MessagesModule } from './messages/messages.module';
 import { NOTIFICATION_STREAM_ROUTE } from './notifications/notifications.controller';
 import { NotificationsModule } from './notifications/notifications.module';
@@ -68,6 +69,7 @@ import { UsersModule } from './users/users.module';
       },
     }),
     CommonModule,
+    HomeModule,
     DatabaseModule,
     UsersModule,
     AuthModule,

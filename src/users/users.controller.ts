@@ -33,12 +33,6 @@ export class UsersController {
     private readonly config: ConfigService<AllConfigType, true>,
   ) {}
 
-  @Get()
-  @Render('home')
-  home(@Query('page') page: unknown) {
-    return this.userList('/', page);
-  }
-
   @Get('explore')
   @Render('explore')
   explore(@Query('page') page: unknown, @Query('q') q: unknown) {
