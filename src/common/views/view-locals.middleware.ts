@@ -59,7 +59,11 @@ export class ViewLocalsMiddleware implements NestMiddleware {
       languages: LANGUAGES.map((l) => ({ ...l, active: l.code === lang })),
       languageLinkBase: languageLinkBase(req.originalUrl),
       currentUser: user ? { id: user.id, username: user.username, role: user.role } : null,
-      csrfToken: this.csrf.token(req, res),
+      // A request no route matched (the browser's own /favicon.ico among them) never met the
+      // auth guard: a token made now would be bound to the anonymous browser id and replace
+      // the logged-in user's cookie, expiring the forms of every open tab. Such a page has no
+      // form anyway.
+      csrfToken: !user && res.statusCode === 404 ? '' : this.csrf.token(req, res),
       flashes: consumeFlashes(req, res),
       ...(user ? await this.layout.forUser(user) : {}),
     };
