@@ -28,15 +28,37 @@
   var POLL_MS = 10000;
   var STREAM_RETRY_MS = 30000;
   var FAILURES_BEFORE_FALLBACK = 3;
-  var baseTitle = document.title.replace(/^\(\d+\)\s*/, '');
+  var baseTitle = document.title.replace(/^\(\d+\+?\)\s*/, '');
+  var BADGE_MAX = 99;
+  var pluralRules = new Intl.PluralRules(document.documentElement.lang || 'en');
 
-  function set_message_count(n) {
+  /* The plural form the server rendered for `count` (data-zero, data-one, data-few...,
+     {count} for the number): the same choice as pluralText in view-helpers.ts. */
+  function pluralText(el, count) {
+    var data = el.dataset;
+    var template = (count === 0 && data.zero) || data[pluralRules.select(count)] || data.other;
+    return (template || '').split('{count}').join(String(count));
+  }
+
+  /* The badge shows "99+" above 99 and is hidden at 0; data-count and the live region that
+     screen readers hear ("150 unread messages") keep the exact number. */
+  function set_message_count(value) {
+    var n = Math.max(0, Math.floor(Number(value)) || 0);
+    var shown = n > BADGE_MAX ? BADGE_MAX + '+' : String(n);
     var badge = document.getElementById('message_count');
     if (badge) {
-      badge.textContent = String(n);
+      badge.textContent = shown;
+      badge.setAttribute('data-count', String(n));
       badge.style.visibility = n ? 'visible' : 'hidden';
     }
-    document.title = n ? '(' + n + ') ' + baseTitle : baseTitle;
+    var status = document.getElementById('message_count_status');
+    if (status) {
+      var text = pluralText(status, n);
+      if (status.textContent !== text) {
+        status.textContent = text;
+      }
+    }
+    document.title = n ? '(' + shown + ') ' + baseTitle : baseTitle;
   }
   window.set_message_count = set_message_count;
 

@@ -61,7 +61,18 @@ export async function sendMessage(page: Page, to: string, text: string): Promise
   await page.goto(`/send_message/${to}`);
   await page.fill('textarea[name="message"]', text);
   await Promise.all([
-    page.waitForURL(`**/user/${to}`),
+    page.waitForURL(`**/conversations/${to}`),
     page.click(`form[action="/send_message/${to}"] button[type="submit"]`),
   ]);
+}
+
+/** Submits a form with its submit button and waits for the page the server answers with. */
+export async function submitForm(page: Page, formSelector: string): Promise<void> {
+  await Promise.all([
+    page.waitForResponse(
+      (r) => r.request().method() === 'POST' && r.request().isNavigationRequest(),
+    ),
+    page.click(`${formSelector} [type="submit"]`),
+  ]);
+  await page.waitForLoadState('load');
 }
