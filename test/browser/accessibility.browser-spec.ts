@@ -1,5 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { Browser, BrowserContext, Page } from 'playwright-core';
+import { BlocksService } from '../../src/messages/blocks.service';
 import { MessagesService } from '../../src/messages/messages.service';
 import { User } from '../../src/users/user.entity';
 import { createUser } from '../factories/user.factory';
@@ -82,7 +83,21 @@ const PAGES: PageCase[] = [
     path: '/send_message/bob',
     act: (page) => submitForm(page, 'form[action="/send_message/bob"]'),
   },
-  // Conversations (/conversations, /conversations/<id>) go here once they exist.
+  { name: 'messages, past the last page', as: 'me', path: '/messages?page=999' },
+  { name: 'sent messages', as: 'me', path: '/messages/sent' },
+  { name: 'conversations', as: 'me', path: '/conversations' },
+  { name: 'conversation', as: 'me', path: '/conversations/bob' },
+  { name: 'conversation, no messages yet', as: 'me', path: '/conversations/carol' },
+  { name: 'conversation with someone I blocked', as: 'me', path: '/conversations/dave' },
+  { name: 'conversation with someone who blocked me', as: 'me', path: '/conversations/erin' },
+  {
+    name: 'reply refused, empty body',
+    as: 'me',
+    path: '/conversations/bob',
+    act: (page) => submitForm(page, '#reply-form'),
+  },
+  { name: 'blocked users', as: 'me', path: '/blocked' },
+  { name: 'explore, search with no match', as: 'me', path: '/explore?q=zzz' },
 ];
 
 describe('Accessibility (axe-core in Chromium)', () => {
@@ -97,10 +112,18 @@ describe('Accessibility (axe-core in Chromium)', () => {
     me = await createUser(t.app, 'alice');
     const bob = await createUser(t.app, 'bob');
     await createUser(t.app, 'carol');
+    const dave = await createUser(t.app, 'dave');
+    const erin = await createUser(t.app, 'erin');
     const messages = t.app.get(MessagesService);
     for (const body of ['Hello Alice!', 'Line one\nline two', 'A'.repeat(140)]) {
       await messages.send(bob, me, body);
     }
+    await messages.send(me, bob, 'Hi Bob, nice to hear from you.');
+    await messages.send(dave, me, 'Hidden once blocked');
+    await messages.send(erin, me, 'Before erin blocked alice');
+    const blocks = t.app.get(BlocksService);
+    await blocks.block(me, dave);
+    await blocks.block(erin, me);
   });
 
   afterAll(async () => {

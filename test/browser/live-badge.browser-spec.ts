@@ -58,16 +58,17 @@ describe('Live unread badge in a real browser', () => {
   it('should show a new message on the badge within 2 s, without reload', async () => {
     const page = await openBobPage();
     expect(await visibleBadge(page)).toBeNull();
-    expect(await page.title()).toBe('Microblog');
+    expect(await page.title()).toBe('Home - Microblog');
 
     await sendMessage(aPage, 'bob', 'Hello Bob');
     await waitForBadge(page, '1');
-    expect(await page.title()).toBe('(1) Microblog');
-    expect(await page.getAttribute('#message_count', 'aria-live')).toBe('polite');
+    expect(await page.title()).toBe('(1) Home - Microblog');
+    expect(await page.getAttribute('#message_count_status', 'aria-live')).toBe('polite');
+    expect(await page.textContent('#message_count_status')).toBe('1 unread message');
 
     await sendMessage(aPage, 'bob', 'Are you there?');
     await waitForBadge(page, '2');
-    expect(await page.title()).toBe('(2) Microblog');
+    expect(await page.title()).toBe('(2) Home - Microblog');
   });
 
   it('should hide the badge in the other tab once Messages is opened in one', async () => {
@@ -80,7 +81,7 @@ describe('Live unread badge in a real browser', () => {
     await second.goto('/messages');
     expect(await visibleBadge(second)).toBeNull();
     await waitForBadge(first, null);
-    expect(await first.title()).toBe('Microblog');
+    expect(await first.title()).toBe('Home - Microblog');
   });
 
   it('should catch up after being offline, without reload', async () => {

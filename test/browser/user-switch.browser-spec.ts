@@ -81,7 +81,7 @@ describe('Logout and user switch in one browser', () => {
     await sendMessage(senderPage, 'alice', 'for alice');
     await waitForBadge(stale, '1');
     await waitForBadge(aliceFollower, '1');
-    expect(await stale.title()).toBe('(1) Microblog');
+    expect(await stale.title()).toBe('(1) Explore - Microblog');
 
     // Alice logs out in one tab: the others stop at once and clear what they showed.
     await logOut(loginTab);
@@ -93,7 +93,7 @@ describe('Logout and user switch in one browser', () => {
         { timeout: 2000 },
       );
       expect(await visibleBadge(tab)).toBeNull();
-      expect(await tab.title()).toBe('Microblog');
+      expect(await tab.title()).toMatch(/^(Explore|Messages) - Microblog$/);
     }
     await sendMessage(senderPage, 'alice', 'after logout');
     await stale.waitForTimeout(700);
@@ -114,7 +114,7 @@ describe('Logout and user switch in one browser', () => {
     await stale.waitForTimeout(1500);
     expect(await visibleBadge(stale)).toBeNull();
     expect(await visibleBadge(aliceFollower)).toBeNull();
-    expect(await stale.title()).toBe('Microblog');
+    expect(await stale.title()).toBe('Explore - Microblog');
     expect((await stateOf(stale))?.live).toBe(false);
   });
 
