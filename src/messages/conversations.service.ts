@@ -145,7 +145,7 @@ export class ConversationsService {
   }
 
   /**
-   * Opening the inbox: everything received so far is read, the badge drops to 0. Returns the
+   * Opening the inbox: everything it shows is read, the badge drops to 0. Returns the
    * read marks from before, by peer id, so the page can show which messages were new.
    */
   markAllRead(user: User): Promise<Map<number, Date>> {
@@ -165,7 +165,16 @@ export class ConversationsService {
       // A message stamped slightly ahead (clock skew between processes) is read too.
       const newestMs = newest?.newest ? rawDate(newest.newest).getTime() : 0;
       const readAt = new Date(Math.max(Date.now(), newestMs));
-      await repository.update({ userId: user.id }, { lastReadAt: readAt, unreadCount: 0 });
+      // Blocked users' messages are hidden, so not read: they count again after an unblock.
+      await repository
+        .createQueryBuilder()
+        .update()
+        .set({ lastReadAt: readAt, unreadCount: 0 })
+        .where('user_id = :id', { id: user.id })
+        .andWhere(
+          'NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = conversations.user_id AND b.blocked_id = conversations.peer_id)',
+        )
+        .execute();
       await this.notifications.add(tx, user.id, 'unread_message_count', 0);
       return new Map(before.map((row) => [row.peerId, row.lastReadAt]));
     });
