@@ -2,6 +2,7 @@ import { JwtService } from '@nestjs/jwt';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { AUTH_COOKIE } from '../src/auth/auth-cookie';
+import { Message } from '../src/messages/message.entity';
 import { Notification } from '../src/notifications/notification.entity';
 import { NotificationsService } from '../src/notifications/notifications.service';
 import { TransactionService } from '../src/database/transaction.service';
@@ -32,6 +33,11 @@ describe('Notification stream (e2e)', () => {
 
   const sendToBob = (message: string) =>
     alice.submit('/send_message/bob', '/send_message/bob', { message });
+
+  /** The badge's events: a send also notifies new_message to both sides. */
+  const counts = (client: SseClient) =>
+    client.events.filter((e) => e.name === 'unread_message_count');
+  const newMessages = (client: SseClient) => client.events.filter((e) => e.name === 'new_message');
 
   const openStreams = async () =>
     ((await request(t.app.getHttpServer()).get('/health')).body as { openStreams: number })
@@ -67,27 +73,34 @@ describe('Notification stream (e2e)', () => {
     expect(stream.frames[0]).toEqual({ id: '0', retry: '2500' });
 
     await sendToBob('hello');
-    await stream.waitFor((s) => s.events.length === 1);
-    const [event] = stream.events;
+    await stream.waitFor((s) => s.events.length === 2);
+    const [event, announced] = stream.events;
     expect(event).toEqual({
       id: expect.any(Number),
       name: 'unread_message_count',
       data: 1,
       timestamp: expect.any(Number),
     });
+    const hello = await t.dataSource.getRepository(Message).findOneByOrFail({ body: 'hello' });
+    expect(announced).toEqual({
+      id: expect.any(Number),
+      name: 'new_message',
+      data: { id: hello.id, peer: 'alice' },
+      timestamp: expect.any(Number),
+    });
     const notifications = await request(t.app.getHttpServer())
       .get('/notifications?since=0')
       .set('Cookie', await authCookieFor(t.app, bob));
-    expect(notifications.body).toEqual([
-      { name: event.name, data: event.data, timestamp: event.timestamp },
-    ]);
+    expect(notifications.body).toEqual(
+      [event, announced].map((e) => ({ name: e.name, data: e.data, timestamp: e.timestamp })),
+    );
     const dataFrame = stream.frames.find((f) => f.data !== undefined);
     expect(Object.keys(dataFrame ?? {}).sort()).toEqual(['data', 'id']);
 
     await sendToBob('again');
-    await stream.waitFor((s) => s.events.length === 2);
-    expect(stream.events[1].data).toBe(2);
-    expect(stream.events[1].id).toBeGreaterThan(event.id);
+    await stream.waitFor((s) => counts(s).length === 2);
+    expect(counts(stream)[1].data).toBe(2);
+    expect(counts(stream)[1].id).toBeGreaterThan(event.id);
   });
 
   it('should send nothing for a change that was rolled back', async () => {
@@ -103,9 +116,15 @@ describe('Notification stream (e2e)', () => {
     expect((await sendToBob('rolled back')).status).toBe(500);
     fail.mockRestore();
     await sendToBob('committed');
-    await stream.waitFor((s) => s.events.length >= 1);
+    await stream.waitFor((s) => s.events.length >= 2);
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(stream.events.map((e) => e.data)).toEqual([1]);
+    const stored = await t.dataSource.getRepository(Message).find();
+    expect(stored.map((m) => m.body)).toEqual(['committed']);
+    const [committed] = stored;
+    expect(stream.events.map((e) => [e.name, e.data])).toEqual([
+      ['unread_message_count', 1],
+      ['new_message', { id: committed.id, peer: 'alice' }],
+    ]);
   });
 
   it('should answer anonymous callers 401 in JSON', async () => {
@@ -144,7 +163,7 @@ describe('Notification stream (e2e)', () => {
     open.push(stream);
     expect(stream.response.statusCode).toBe(200);
     await sendToBob('via bearer');
-    await stream.waitFor((s) => s.events.length === 1);
+    await stream.waitFor((s) => counts(s).length === 1);
     const post = await request(t.app.getHttpServer())
       .post('/notifications/stream')
       .set('Accept', 'application/json');
@@ -224,13 +243,13 @@ describe('Notification stream (e2e)', () => {
     const bobStream = await connect(bob);
     const carolStream = await connect(carol);
     await sendToBob('private');
-    await bobStream.waitFor((s) => s.events.length === 1);
+    await bobStream.waitFor((s) => counts(s).length === 1 && newMessages(s).length === 1);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(carolStream.events).toEqual([]);
     // No parameter lets one subscribe to someone else's stream.
     const sneaky = await connect(carol, {}, `?user=${bob.id}&userId=${bob.id}`);
     await sendToBob('private again');
-    await bobStream.waitFor((s) => s.events.length === 2);
+    await bobStream.waitFor((s) => counts(s).length === 2 && newMessages(s).length === 2);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(sneaky.events).toEqual([]);
   });
@@ -238,9 +257,15 @@ describe('Notification stream (e2e)', () => {
   it('should send the current notifications to a fresh stream', async () => {
     await sendToBob('one');
     await sendToBob('two');
+    const two = await t.dataSource.getRepository(Message).findOneByOrFail({ body: 'two' });
     const stream = await connect(bob);
-    await stream.waitFor((s) => s.events.length === 1);
-    expect(stream.events[0]).toMatchObject({ name: 'unread_message_count', data: 2 });
+    await stream.waitFor((s) => s.events.length === 2);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The current state only: one event per name, the newest.
+    expect(stream.events.map((e) => [e.name, e.data])).toEqual([
+      ['unread_message_count', 2],
+      ['new_message', { id: two.id, peer: 'alice' }],
+    ]);
   });
 
   it.each([
@@ -255,25 +280,31 @@ describe('Notification stream (e2e)', () => {
   ])('should replay exactly the missed events once, resuming from %s', async (_, resumeFrom) => {
     const first = await connect(bob);
     await sendToBob('one');
-    await first.waitFor((s) => s.events.length === 1);
-    const seen = first.events[0].id;
+    await first.waitFor((s) => s.events.length === 2);
+    const seen = Math.max(...first.events.map((e) => e.id));
     first.close();
 
     await sendToBob('two');
     await sendToBob('three');
+    const three = await t.dataSource.getRepository(Message).findOneByOrFail({ body: 'three' });
     const { headers, query } = resumeFrom(seen);
     const resumed = await connect(bob, headers, query);
-    await resumed.waitFor((s) => s.events.length === 1);
+    await resumed.waitFor((s) => s.events.length === 2);
     expect(resumed.frames[0]).toEqual({ id: String(seen), retry: '2500' });
-    expect(resumed.events[0]).toMatchObject({ name: 'unread_message_count', data: 3 });
-    expect(resumed.events[0].id).toBeGreaterThan(seen);
+    expect(resumed.events.map((e) => [e.name, e.data])).toEqual([
+      ['unread_message_count', 3],
+      ['new_message', { id: three.id, peer: 'alice' }],
+    ]);
+    expect(resumed.events.every((e) => e.id > seen)).toBe(true);
 
     await sendToBob('four');
-    await resumed.waitFor((s) => s.events.length === 2);
+    await resumed.waitFor((s) => s.events.length === 4);
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(resumed.events.map((e) => e.data)).toEqual([3, 4]);
+    expect(counts(resumed).map((e) => e.data)).toEqual([3, 4]);
+    expect(resumed.events).toHaveLength(4);
 
-    const upToDate = await connect(bob, { 'Last-Event-ID': String(resumed.events[1].id) });
+    const last = Math.max(...resumed.events.map((e) => e.id));
+    const upToDate = await connect(bob, { 'Last-Event-ID': String(last) });
     await upToDate.waitFor((s) => s.frames.length >= 1);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(upToDate.events).toEqual([]);

@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { Session } from '../../src/auth/session.entity';
+import { Block } from '../../src/messages/block.entity';
 import { Message } from '../../src/messages/message.entity';
+import { MessagesService } from '../../src/messages/messages.service';
 import { Notification } from '../../src/notifications/notification.entity';
 import { User } from '../../src/users/user.entity';
 import { createUser, DEFAULT_PASSWORD } from '../factories/user.factory';
@@ -13,7 +15,12 @@ const EVIL = 'https://evil.example';
 
 /** A state-changing form of the site, and what a forged submission of it would do. */
 interface Form {
+  /** Where it posts (its name, with :id where the path holds an id). */
   action: string;
+  /** The path it posts to now, when that holds an id (see prepare). */
+  path?: () => string;
+  /** What must be there for a submission to change something (a block, a message). */
+  prepare?: (t: TestApp) => Promise<void>;
   /** The page that carries the form (and the browser's token). */
   page: string;
   /** Whether its victim is logged in (logout, profile, messages) or not (login CSRF). */
@@ -77,7 +84,50 @@ const FORMS: Form[] = [
     fields: () => ({ message: 'forged message' }),
     getStatus: 200,
   },
+  {
+    action: '/user/bob/block',
+    page: '/user/bob',
+    loggedIn: true,
+    fields: () => ({ next: '/blocked' }),
+    getStatus: 404,
+  },
+  {
+    action: '/user/bob/unblock',
+    page: '/blocked',
+    loggedIn: true,
+    prepare: async (t) => {
+      const [alice, bob] = await usersNamed(t, 'alice', 'bob');
+      await t.dataSource
+        .getRepository(Block)
+        .save({ blockerId: alice.id, blockedId: bob.id, createdAt: new Date() });
+    },
+    fields: () => ({ next: '/blocked' }),
+    getStatus: 404,
+  },
+  {
+    action: '/messages/:id/delete',
+    path: () => `/messages/${deletableId}/delete`,
+    page: '/conversations/bob',
+    loggedIn: true,
+    prepare: async (t) => {
+      const [alice, bob] = await usersNamed(t, 'alice', 'bob');
+      deletableId = (await t.app.get(MessagesService).send(alice, bob, 'delete me')).id;
+    },
+    fields: () => ({}),
+    getStatus: 404,
+  },
 ];
+
+/** The message the delete form names, stored by its prepare. */
+let deletableId = 0;
+
+function usersNamed(t: TestApp, ...names: string[]): Promise<User[]> {
+  return Promise.all(
+    names.map((username) => t.dataSource.getRepository(User).findOneByOrFail({ username })),
+  );
+}
+
+const pathOf = (form: Form) => form.path?.() ?? form.action;
 
 describe('Attack: cross-site request forgery on every form', () => {
   let t: TestApp;
@@ -92,9 +142,13 @@ describe('Attack: cross-site request forgery on every form', () => {
 
   afterAll(() => t.close());
 
-  /** Alice as she was, after a submission that went through. */
-  const restoreAlice = () =>
-    t.dataSource.getRepository(User).update({ id: alice.id }, { username: 'alice', aboutMe: null });
+  /** Alice as she was, after a submission that went through, and nobody blocked. */
+  const restoreAlice = async () => {
+    await t.dataSource
+      .getRepository(User)
+      .update({ id: alice.id }, { username: 'alice', aboutMe: null });
+    await t.dataSource.createQueryBuilder().delete().from(Block).execute();
+  };
 
   /** Everything a forged form could change: accounts, sessions, messages, alice's profile. */
   async function snapshot() {
@@ -106,12 +160,20 @@ describe('Attack: cross-site request forgery on every form', () => {
         .sort(),
       messages: await t.dataSource.getRepository(Message).count(),
       notifications: await t.dataSource.getRepository(Notification).count(),
+      blocks: (await t.dataSource.getRepository(Block).find())
+        .map((b) => `${b.blockerId}:${b.blockedId}`)
+        .sort(),
       alice: { username: stored.username, aboutMe: stored.aboutMe },
     };
   }
 
-  /** A browser of alice's (logged in for forms that need it) that has loaded the form. */
+  /**
+   * A browser of alice's (logged in for forms that need it) that has loaded the form, with
+   * what the form acts on in place.
+   */
   async function victimFor(form: Form) {
+    await restoreAlice();
+    await form.prepare?.(t);
     const browser = new BrowserSession(t.app);
     const login = form.loggedIn ? await browser.login('alice', DEFAULT_PASSWORD) : null;
     const token = csrfTokenOf((await browser.get(form.page)).text);
@@ -152,7 +214,7 @@ describe('Attack: cross-site request forgery on every form', () => {
       const victim = await victimFor(form);
       const stranger = await attacker(false);
       const mallory = await attacker(true);
-      const post = (path = form.action) =>
+      const post = (path = pathOf(form)) =>
         victim.browser.agent.post(path).set('Accept', 'text/html');
       const fields = form.fields();
       const variants: [string, () => request.Test][] = [
@@ -208,7 +270,7 @@ describe('Attack: cross-site request forgery on every form', () => {
         [
           "the victim's token in the query string (not a place tokens are read from)",
           () =>
-            post(`${form.action}?csrf_token=${encodeURIComponent(victim.token)}`)
+            post(`${pathOf(form)}?csrf_token=${encodeURIComponent(victim.token)}`)
               .type('form')
               .send(fields),
         ],
@@ -318,8 +380,8 @@ describe('Attack: cross-site request forgery on every form', () => {
       const victim = await victimFor(form);
       const before = await snapshot();
       const query = new URLSearchParams(form.fields()).toString();
-      const get = await victim.browser.get(`${form.action}?${query}`);
-      const head = await victim.browser.agent.head(`${form.action}?${query}`);
+      const get = await victim.browser.get(`${pathOf(form)}?${query}`);
+      const head = await victim.browser.agent.head(`${pathOf(form)}?${query}`);
       expect([get.status, head.status]).toEqual([form.getStatus, form.getStatus]);
       expect(setCookiesOf(get).mb_token).toBeUndefined();
       await expect(snapshot()).resolves.toEqual(before);
@@ -330,7 +392,7 @@ describe('Attack: cross-site request forgery on every form', () => {
       for (const place of ['body', 'header'] as const) {
         const victim = await victimFor(form);
         const before = await snapshot();
-        let req = victim.browser.agent.post(form.action).set('Accept', 'text/html');
+        let req = victim.browser.agent.post(pathOf(form)).set('Accept', 'text/html');
         if (place === 'header') {
           req = req.set('X-CSRF-Token', victim.token);
         }
@@ -356,7 +418,7 @@ describe('Attack: cross-site request forgery on every form', () => {
       const mallory = await attacker(true);
       const before = await snapshot();
       const res = await request(t.app.getHttpServer())
-        .post(form.action)
+        .post(pathOf(form))
         .set('Accept', 'text/html')
         .set('Cookie', `${mallory.cookie}; ${victim.authCookie}`)
         .type('form')
@@ -373,6 +435,9 @@ describe('Attack: cross-site request forgery on every form', () => {
       '/auth/logout_everywhere': { status: 403, changed: false },
       '/edit_profile': { status: 403, changed: false },
       '/send_message/bob': { status: 403, changed: false },
+      '/user/bob/block': { status: 403, changed: false },
+      '/user/bob/unblock': { status: 403, changed: false },
+      '/messages/:id/delete': { status: 403, changed: false },
     });
   });
 });

@@ -49,7 +49,9 @@ describe('Attack: the database goes away and comes back', () => {
     const stream = await SseClient.connect(t.baseUrl, '/notifications/stream', {
       Cookie: BrowserSession.authCookieOf(bobLogin),
     });
-    await stream.waitFor((s) => s.events.length === 1);
+    await stream.waitFor((s) =>
+      s.events.some((e) => e.name === 'unread_message_count' && e.data === 1),
+    );
     const formPage = await alice.get('/send_message/bob');
 
     await proxy.cut();
@@ -90,7 +92,10 @@ describe('Attack: the database goes away and comes back', () => {
     }
     expect(status).toBe(200);
     expect((await sendToBob('after the outage')).status).toBe(302);
-    await stream.waitFor((s) => s.events.some((e) => e.data === 2), 5000);
+    await stream.waitFor(
+      (s) => s.events.some((e) => e.name === 'unread_message_count' && e.data === 2),
+      5000,
+    );
     const bodies = (await t.dataSource.getRepository(Message).find()).map((m) => m.body).sort();
     expect(bodies).toEqual(['after the outage', 'before the outage']);
     stream.close();

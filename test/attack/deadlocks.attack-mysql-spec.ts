@@ -127,12 +127,29 @@ describe('Attack: concurrent sends in both directions (MariaDB locks)', () => {
     }
 
     await expectExactCounts(accepted);
-    // One event per send, each a stored notification's id, none twice; each user's last
-    // event carries the final count.
-    expect(published).toHaveLength(SENDERS * SENDS_EACH);
+    // Per send, one count for its recipient and one new_message for each side, each a stored
+    // notification's id, none twice; each user's last count event carries the final count.
+    const named = (name: string) => published.filter((p) => p.event.name === name);
+    expect(named('unread_message_count')).toHaveLength(SENDERS * SENDS_EACH);
+    expect(named('new_message')).toHaveLength(2 * SENDERS * SENDS_EACH);
+    expect(published).toHaveLength(3 * SENDERS * SENDS_EACH);
     expect(new Set(published.map((p) => p.event.id)).size).toBe(published.length);
+    const announced = new Map<number, number[]>();
+    for (const { userId, event } of named('new_message')) {
+      const { id } = (JSON.parse(event.json) as { data: { id: number } }).data;
+      announced.set(
+        id,
+        [...(announced.get(id) ?? []), userId].sort((a, b) => a - b),
+      );
+    }
+    const stored = await t.dataSource.getRepository(Message).find();
+    expect(
+      new Map(stored.map((m) => [m.id, [m.senderId, m.recipientId].sort((a, b) => a - b)])),
+    ).toEqual(announced);
     for (const user of users) {
-      const events = published.filter((p) => p.userId === user.id).map((p) => p.event);
+      const events = named('unread_message_count')
+        .filter((p) => p.userId === user.id)
+        .map((p) => p.event);
       const newest = events.reduce((a, b) => (b.id > a.id ? b : a));
       expect((JSON.parse(newest.json) as { data: unknown }).data).toBe(accepted.get(user.id));
     }

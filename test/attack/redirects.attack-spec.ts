@@ -197,9 +197,12 @@ describe('Attack: open redirects after login', () => {
   });
 });
 
-/** Every link on a page, as a browser resolves it. */
+/** The layout's empty icon (no request for /favicon.ico): a data: URL, not a link anywhere. */
+const SITE_FAVICON = '<link rel="icon" href="data:,">';
+
+/** Every link to another page, as a browser resolves it (not "#main": the page itself). */
 function hrefsOf(html: string): string[] {
-  return [...html.matchAll(/\shref="([^"]*)"/g)].map((m) =>
+  return [...html.replace(SITE_FAVICON, '').matchAll(/\shref="([^"#][^"]*)"/g)].map((m) =>
     m[1].replace(/&#x3D;/g, '=').replace(/&amp;/g, '&'),
   );
 }

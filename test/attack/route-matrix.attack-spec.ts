@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { AuthService } from '../../src/auth/auth.service';
 import { Session } from '../../src/auth/session.entity';
+import { Block } from '../../src/messages/block.entity';
 import { Message } from '../../src/messages/message.entity';
 import { MessagesService } from '../../src/messages/messages.service';
 import { Notification } from '../../src/notifications/notification.entity';
@@ -88,6 +89,13 @@ describe('Attack: every route x every role', () => {
   const users = () => t.dataSource.getRepository(User);
   const sessions = () => t.dataSource.getRepository(Session);
   const messages = () => t.dataSource.getRepository(Message);
+  const blocks = () => t.dataSource.getRepository(Block);
+  /** Alice blocked bob (as the block form would store it). */
+  const aliceBlocksBob = () =>
+    blocks().save({ blockerId: alice.id, blockedId: bob.id, createdAt: new Date() });
+  const clearBlocks = () => t.dataSource.createQueryBuilder().delete().from(Block).execute();
+  /** Each column's message to delete, by column: the ids are known once the cells ran. */
+  const deletable: Partial<Record<Column, number>> = {};
   const aboutMeOf = async (user: User) => (await users().findOneByOrFail({ id: user.id })).aboutMe;
 
   beforeAll(async () => {
@@ -312,16 +320,245 @@ describe('Attack: every route x every role', () => {
         login('/send_message/alice'),
         '400',
         '400',
-        '302 /user/alice',
-        '302 /user/alice',
-        '302 /user/alice',
-        '302 /user/alice',
+        '302 /conversations/alice',
+        '302 /conversations/alice',
+        '302 /conversations/alice',
+        '302 /conversations/alice',
       ],
       verify: async (as) => {
         const stored = await messages().findBy({ body: `matrix ${as.column}` });
         const expected = as.who === 'other' || as.who === 'admin' ? [as.user?.id] : [];
         expect([as.column, stored.map((m) => m.senderId)]).toEqual([as.column, expected]);
       },
+    },
+    {
+      route: 'GET /conversations',
+      call: get('/conversations'),
+      expected: page('/conversations', '200'),
+      verify: (as, res) => {
+        if (as.user) {
+          // Alice's conversation with bob is in her list, nobody else's (bob's is with alice).
+          expect([as.column, res.text.includes('data-peer="bob"')]).toEqual([
+            as.column,
+            as.who === 'user',
+          ]);
+        }
+      },
+    },
+    {
+      route: 'GET /conversations?user=alice&uid=:id (hostile params)',
+      call: (as) => send(as, 'get', `/conversations?user=alice&uid=${alice.id}&userId=${alice.id}`),
+      expected: () => page(`/conversations?user=alice&uid=${alice.id}&userId=${alice.id}`, '200'),
+      verify: (as, res) => {
+        if (as.user) {
+          expect([as.column, res.text.includes('data-peer="bob"')]).toEqual([
+            as.column,
+            as.who === 'user',
+          ]);
+        }
+      },
+    },
+    {
+      route: "GET /conversations/:username (bob: alice's thread with him)",
+      call: get('/conversations/bob'),
+      // Bob has no thread with himself: 400. The admin's thread with bob is empty.
+      expected: [login('/conversations/bob'), '200', '200', '400', '400', '200', '200'],
+      verify: (as, res) => {
+        if (res.status === 200) {
+          expect([as.column, res.text.includes('for alice only')]).toEqual([
+            as.column,
+            as.who === 'user',
+          ]);
+        }
+      },
+    },
+    {
+      route: 'GET /conversations/:username (alice)',
+      call: get('/conversations/alice'),
+      // Bob wrote the message, so his thread with alice shows it; the admin's does not.
+      expected: [login('/conversations/alice'), '400', '400', '200', '200', '200', '200'],
+      verify: (as, res) => {
+        if (res.status === 200) {
+          expect([as.column, res.text.includes('for alice only')]).toEqual([
+            as.column,
+            as.who === 'other',
+          ]);
+        }
+      },
+    },
+    {
+      route: 'GET /conversations/:username (unknown)',
+      call: get('/conversations/nobody'),
+      expected: page('/conversations/nobody', '404'),
+    },
+    {
+      route: 'GET /conversations/:username/messages?after=0 (bob)',
+      call: get('/conversations/bob/messages?after=0'),
+      expected: [
+        login('/conversations/bob/messages?after=0'),
+        '200',
+        '200',
+        '400',
+        '400',
+        '200',
+        '200',
+      ],
+      verify: (as, res) => {
+        if (res.status === 200) {
+          expect([as.column, res.text.includes('for alice only')]).toEqual([
+            as.column,
+            as.who === 'user',
+          ]);
+          // A fragment of the thread, without the page around it.
+          expect([as.column, /<html|<nav/.test(res.text)]).toEqual([as.column, false]);
+        }
+      },
+    },
+    {
+      route: 'GET /conversations/:username/messages?after=abc',
+      call: get('/conversations/bob/messages?after=abc'),
+      expected: [
+        login('/conversations/bob/messages?after=abc'),
+        '400',
+        '400',
+        '400',
+        '400',
+        '400',
+        '400',
+      ],
+    },
+    {
+      route: 'GET /conversations/:username/messages (unknown)',
+      call: get('/conversations/nobody/messages?after=0'),
+      expected: page('/conversations/nobody/messages?after=0', '404'),
+    },
+    {
+      route: 'GET /messages/sent',
+      call: get('/messages/sent'),
+      expected: page('/messages/sent', '200'),
+      verify: (as, res) => {
+        if (as.user) {
+          // Bob sent it: in his sent view only.
+          expect([as.column, res.text.includes('for alice only')]).toEqual([
+            as.column,
+            as.who === 'other',
+          ]);
+        }
+      },
+    },
+    {
+      route: "POST /messages/:id/delete (alice's message)",
+      call: async (as) => {
+        const message = await t.app.get(MessagesService).send(alice, bob, `delete ${as.column}`);
+        deletable[as.column] = message.id;
+        return send(as, 'post', `/messages/${message.id}/delete`, { form: {} });
+      },
+      // Only its sender deletes a message here: for anyone else it is not there (the admin
+      // uses the API).
+      expected: () => [
+        login(`/messages/${deletable.anonymous}/delete`),
+        '302 /conversations/bob',
+        '302 /conversations/bob',
+        '404',
+        '404',
+        '404',
+        '404',
+      ],
+      verify: async (as) => {
+        expect([as.column, await messages().countBy({ body: `delete ${as.column}` })]).toEqual([
+          as.column,
+          as.who === 'user' ? 0 : 1,
+        ]);
+      },
+    },
+    {
+      route: "GET /blocked (alice's block of bob)",
+      call: async (as) => {
+        await aliceBlocksBob();
+        try {
+          return await send(as, 'get', '/blocked');
+        } finally {
+          await clearBlocks();
+        }
+      },
+      expected: page('/blocked', '200'),
+      verify: (as, res) => {
+        if (as.user) {
+          // Her list of blocked users is hers alone (bob is never told).
+          expect([as.column, res.text.includes('action="/user/bob/unblock"')]).toEqual([
+            as.column,
+            as.who === 'user',
+          ]);
+        }
+      },
+    },
+    {
+      route: 'POST /user/:username/block (bob)',
+      call: (as) => send(as, 'post', '/user/bob/block', { form: {} }),
+      // Nobody blocks themselves: bob gets 400.
+      expected: [
+        login('/user/bob/block'),
+        '302 /user/bob',
+        '302 /user/bob',
+        '400',
+        '400',
+        '302 /user/bob',
+        '302 /user/bob',
+      ],
+      verify: async (as) => {
+        const stored = (await blocks().find()).map((b) => [b.blockerId, b.blockedId]);
+        await clearBlocks();
+        // The caller's own block, never one in anyone else's name.
+        const expected = as.user && as.who !== 'other' ? [[as.user.id, bob.id]] : [];
+        expect([as.column, stored]).toEqual([as.column, expected]);
+      },
+    },
+    {
+      route: 'POST /user/:username/block (bob) {next: another site}',
+      call: (as) =>
+        send(as, 'post', '/user/bob/block', { form: { next: 'https://evil.example/' } }),
+      expected: [
+        login('/user/bob/block'),
+        '302 /user/bob',
+        '302 /user/bob',
+        '400',
+        '400',
+        '302 /user/bob',
+        '302 /user/bob',
+      ],
+      verify: () => clearBlocks().then(() => undefined),
+    },
+    {
+      route: 'POST /user/:username/block (unknown)',
+      call: (as) => send(as, 'post', '/user/nobody/block', { form: {} }),
+      expected: [login('/user/nobody/block'), '404', '404', '404', '404', '404', '404'],
+    },
+    {
+      route: "POST /user/:username/unblock (bob, alice's block)",
+      call: async (as) => {
+        await aliceBlocksBob();
+        return send(as, 'post', '/user/bob/unblock', { form: {} });
+      },
+      expected: [
+        login('/user/bob/unblock'),
+        '302 /user/bob',
+        '302 /user/bob',
+        '302 /user/bob',
+        '302 /user/bob',
+        '302 /user/bob',
+        '302 /user/bob',
+      ],
+      verify: async (as) => {
+        const kept = await blocks().countBy({ blockerId: alice.id, blockedId: bob.id });
+        await clearBlocks();
+        // Only alice lifts her block.
+        expect([as.column, kept]).toEqual([as.column, as.who === 'user' ? 0 : 1]);
+      },
+    },
+    {
+      route: 'POST /user/:username/unblock (unknown)',
+      call: (as) => send(as, 'post', '/user/nobody/unblock', { form: {} }),
+      expected: [login('/user/nobody/unblock'), '404', '404', '404', '404', '404', '404'],
     },
     {
       route: 'GET /auth/register',

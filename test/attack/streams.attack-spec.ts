@@ -60,13 +60,22 @@ describe('Attack: abusing the event stream', () => {
   const cookie = (token: string) => ({ Cookie: `mb_token=${token}` });
   const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
-  /** Messages from a fresh sender: the recipient's unread count goes up by `count`. */
+  /**
+   * Messages from a fresh sender: the recipient's unread count goes up by `count`, and
+   * new_message names the last one. Returns the sender and that message's id.
+   */
   async function sendTo(recipient: User, count: number) {
     const sender = await newUser();
+    let last = 0;
     for (let i = 0; i < count; i++) {
-      await t.app.get(MessagesService).send(sender, recipient, `message ${i}`);
+      last = (await t.app.get(MessagesService).send(sender, recipient, `message ${i}`)).id;
     }
+    return { sender, last };
   }
+
+  /** The unread counts a stream carried (a send also announces new_message). */
+  const counts = (client: SseClient) =>
+    client.events.filter((e) => e.name === 'unread_message_count').map((e) => e.data);
 
   describe('the per-user cap', () => {
     it(`should accept exactly ${CAP} of 200 concurrent connects of one user, 429 the rest, and free every slot`, async () => {
@@ -141,22 +150,25 @@ describe('Attack: abusing the event stream', () => {
       const bob = await newUser();
       const carol = await newUser();
       await sendTo(bob, 3);
-      await sendTo(carol, 1);
+      const toCarol = await sendTo(carol, 1);
       const bobs = await connect('/notifications/stream', cookie(await tokenOf(bob)));
       const hostile = `?user=${bob.id}&userId=${bob.id}&user_id=${bob.id}&sub=${bob.id}&id=${bob.id}`;
       const carols = await connect(`/notifications/stream${hostile}`, {
         ...cookie(await tokenOf(carol)),
         'X-User-Id': String(bob.id),
       });
-      await bobs.waitFor((s) => s.events.length === 1);
-      await carols.waitFor((s) => s.events.length === 1);
-      expect(carols.events.map((e) => [e.name, e.data])).toEqual([['unread_message_count', 1]]);
+      await bobs.waitFor((s) => s.events.length === 2);
+      await carols.waitFor((s) => s.events.length === 2);
+      expect(carols.events.map((e) => [e.name, e.data])).toEqual([
+        ['unread_message_count', 1],
+        ['new_message', { id: toCarol.last, peer: toCarol.sender.username }],
+      ]);
 
       await sendTo(bob, 1);
-      await bobs.waitFor((s) => s.events.length === 2);
+      await bobs.waitFor((s) => s.events.length === 4);
       await sleep(200);
-      expect(bobs.events.map((e) => e.data)).toEqual([3, 4]);
-      expect(carols.events).toHaveLength(1);
+      expect(counts(bobs)).toEqual([3, 4]);
+      expect(carols.events).toHaveLength(2);
     });
   });
 
@@ -207,9 +219,9 @@ describe('Attack: abusing the event stream', () => {
           ...headers,
         });
         expect([junk, stream.response.statusCode]).toEqual([junk, 200]);
-        await stream.waitFor((s) => s.events.length >= 1);
+        await stream.waitFor((s) => s.events.length >= 2);
         await sleep(20);
-        observed.push([junk.slice(0, 30), stream.frames[0], stream.events.map((e) => e.data)]);
+        observed.push([junk.slice(0, 30), stream.frames[0], counts(stream)]);
         stream.close();
         // One at a time: the cap is a few streams.
         await eventually(openStreams, 0);
@@ -225,8 +237,8 @@ describe('Attack: abusing the event stream', () => {
       await sendTo(bob, 1);
       const token = await tokenOf(bob);
       const first = await connect('/notifications/stream', cookie(token));
-      await first.waitFor((s) => s.events.length === 1);
-      const seen = first.events[0].id;
+      await first.waitFor((s) => s.events.length === 2);
+      const seen = Math.max(...first.events.map((e) => e.id));
       first.close();
       await sendTo(bob, 1);
 
@@ -234,17 +246,17 @@ describe('Attack: abusing the event stream', () => {
         `/notifications/stream?lastEventId=${seen}&lastEventId=${seen}`,
         cookie(token),
       );
-      await repeated.waitFor((s) => s.events.length === 1);
-      expect([repeated.frames[0].id, repeated.events.map((e) => e.data)]).toEqual(['0', [2]]);
+      await repeated.waitFor((s) => s.events.length === 2);
+      expect([repeated.frames[0].id, counts(repeated)]).toEqual(['0', [2]]);
 
       const resumed = await connect(`/notifications/stream?lastEventId=${seen}`, {
         ...cookie(token),
         'Last-Event-ID': '-5',
       });
-      await resumed.waitFor((s) => s.events.length === 1);
+      await resumed.waitFor((s) => s.events.length === 2);
       expect(resumed.frames[0]).toEqual({ id: String(seen), retry: RETRY_MS });
-      expect(resumed.events[0].id).toBeGreaterThan(seen);
-      expect(resumed.events.map((e) => e.data)).toEqual([2]);
+      expect(resumed.events.every((e) => e.id > seen)).toBe(true);
+      expect(counts(resumed)).toEqual([2]);
     });
 
     it('should keep a stream resumed from an id past every stored one usable', async () => {
@@ -259,8 +271,8 @@ describe('Attack: abusing the event stream', () => {
       await stream.waitFor((s) => s.frames.length >= 1);
       expect(stream.frames[0]).toEqual({ id: future, retry: RETRY_MS });
       await sendTo(bob, 1);
-      await stream.waitFor((s) => s.events.length === 1);
-      expect(stream.events.map((e) => e.data)).toEqual([2]);
+      await stream.waitFor((s) => s.events.length === 2);
+      expect(counts(stream)).toEqual([2]);
     });
   });
 
@@ -308,13 +320,13 @@ describe('Attack: abusing the event stream', () => {
       );
 
       // The client resumes from the last event it got, after something else changed.
-      await sendTo(dave, 2);
+      const toDave = await sendTo(dave, 2);
       const lastSeen = stalled.events.at(-1)?.id ?? 0;
       const resumed = await connect('/notifications/stream', {
         ...cookie(token),
         'Last-Event-ID': String(lastSeen),
       });
-      await resumed.waitFor((s) => s.events.length >= 2);
+      await resumed.waitFor((s) => s.events.length >= 3);
       await sleep(200);
       expect(
         resumed.events.map((e) => [
@@ -326,6 +338,7 @@ describe('Attack: abusing the event stream', () => {
       ).toEqual([
         ['announcement', String(sent - 1)],
         ['unread_message_count', 2],
+        ['new_message', { id: toDave.last, peer: toDave.sender.username }],
       ]);
     });
 

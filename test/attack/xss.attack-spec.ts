@@ -43,18 +43,23 @@ const PAYLOADS = [
   'x\ufeff<svg/onload=alert(1)>',
 ];
 
+/** The layout's empty icon (no request for /favicon.ico): the one data: URL of the site. */
+const SITE_FAVICON = '<link rel="icon" href="data:,">';
+
 /** Payloads a browser could not read as markup if they were copied into the page as they are. */
 const needsEscaping = (payload: string) => /[<>"'`&=]/.test(payload);
 
 /** Every element the site's templates use; anything else in a page was injected. */
 const SITE_TAGS = new Set(
-  'a article body button div footer form h1 h2 head html img input label li link main meta nav p script section span strong textarea time title ul'.split(
+  'a article body button div footer form h1 h2 head html img input label li link main meta nav ol p script section span strong textarea time title ul'.split(
     ' ',
   ),
 );
 const SITE_SCRIPTS = [
   '/vendor/bootstrap/js/bootstrap.bundle.min.js',
   '/static/js/notifications.js',
+  '/static/js/forms.js',
+  '/static/js/conversation.js',
 ];
 
 const HTML_ENTITIES: Record<string, string> = {
@@ -89,6 +94,9 @@ function injectedMarkup(html: string): string[] {
   }
   for (const [tag, name, attributeText] of html.matchAll(/<([a-zA-Z][\w:-]*)([^>]*)>/g)) {
     const lower = name.toLowerCase();
+    if (tag === SITE_FAVICON) {
+      continue;
+    }
     const attributes = [
       ...attributeText.matchAll(/([^\s"'=/>]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?/g),
     ].map(([, attribute, double, single, bare]) => ({
@@ -303,16 +311,52 @@ describe('Attack: script injection in everything a page shows', () => {
     // One message in the inbox at a time: an earlier payload, escaped, can look like a later one.
     beforeEach(() => t.dataSource.getRepository(Message).clear());
 
-    it.each(cases)('should show %s escaped in the inbox', async (_name, payload) => {
-      const sent = await alicesBrowser.submit('/send_message/bob', '/send_message/bob', {
-        message: payload,
-      });
-      expect(sent.status).toBe(302);
-      expect(
-        await t.dataSource.getRepository(Message).countBy({ body: payload, senderId: alice.id }),
-      ).toBe(1);
-      expectShownAsText('/messages', await page(bobsBrowser, '/messages'), payload);
-    });
+    it.each(cases)(
+      'should show %s escaped in the inbox, the conversation lists, the threads, the live fragment and the sent view',
+      async (_name, payload) => {
+        const sent = await alicesBrowser.submit('/send_message/bob', '/send_message/bob', {
+          message: payload,
+        });
+        expect(sent.status).toBe(302);
+        expect(
+          await t.dataSource.getRepository(Message).countBy({ body: payload, senderId: alice.id }),
+        ).toBe(1);
+        const views: [BrowserSession, string][] = [
+          [bobsBrowser, '/messages'],
+          [bobsBrowser, '/conversations'],
+          [alicesBrowser, '/conversations'],
+          [bobsBrowser, '/conversations/alice'],
+          [alicesBrowser, '/conversations/bob'],
+          [bobsBrowser, '/conversations/alice/messages?after=0'],
+          [alicesBrowser, '/messages/sent'],
+        ];
+        for (const [browser, path] of views) {
+          expectShownAsText(path, await page(browser, path), payload);
+        }
+      },
+    );
+
+    it.each(cases)(
+      'should keep %s out of the blocked list and the redirects of the block forms',
+      async (_name, payload) => {
+        const blocked = await alicesBrowser.submit('/blocked', '/user/bob/block', {
+          next: payload,
+        });
+        expect([blocked.status, blocked.headers.location]).toEqual([302, '/user/bob']);
+        const list = await page(alicesBrowser, `/blocked?page=${encodeURIComponent(payload)}`);
+        expect(list).toContain('action="/user/bob/unblock"');
+        expectNotRaw('/blocked', list, payload);
+        const unblocked = await alicesBrowser.submit('/blocked', '/user/bob/unblock', {
+          next: payload,
+        });
+        expect([unblocked.status, unblocked.headers.location]).toEqual([302, '/user/bob']);
+        const name = encodeURIComponent(payload);
+        const unknown = await alicesBrowser.submit('/blocked', `/user/${name}/block`, {});
+        expect(unknown.status).toBe(404);
+        expectSafePage('POST /user/:name/block', unknown);
+        expectNotRaw('POST /user/:name/block', unknown.text, payload);
+      },
+    );
 
     it.each(cases)(
       'should keep %s escaped in the refused send form (too long)',
@@ -361,7 +405,12 @@ describe('Attack: script injection in everything a page shows', () => {
       'should answer %s as a name in a path with a safe 404 page or a plain picture',
       async (_name, payload) => {
         const name = encodeURIComponent(payload);
-        for (const path of [`/user/${name}`, `/send_message/${name}`]) {
+        for (const path of [
+          `/user/${name}`,
+          `/send_message/${name}`,
+          `/conversations/${name}`,
+          `/conversations/${name}/messages?after=0`,
+        ]) {
           const html = await page(bobsBrowser, path, 404);
           expectNotRaw(path, html, payload);
         }
@@ -399,6 +448,10 @@ describe('Attack: script injection in everything a page shows', () => {
         `/?page=${q}&q=${q}`,
         `/explore?page=${q}&x=${q}`,
         `/messages?page=${q}`,
+        `/messages/sent?page=${q}`,
+        `/conversations?page=${q}`,
+        `/conversations/alice?page=${q}`,
+        `/blocked?page=${q}`,
         `/user/alice?tab=${q}`,
         `/edit_profile?about_me=${q}`,
       ];
@@ -407,6 +460,8 @@ describe('Attack: script injection in everything a page shows', () => {
       }
       const notFound = `/no-such-page/${q}?x=${q}`;
       expectNotRaw(notFound, await page(bobsBrowser, notFound, 404), payload);
+      const badAfter = `/conversations/alice/messages?after=${q}`;
+      expectNotRaw(badAfter, await page(bobsBrowser, badAfter, 400), payload);
     });
 
     it.each([

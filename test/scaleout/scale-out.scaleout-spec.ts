@@ -26,10 +26,15 @@ describe('Scale-out: two processes, MariaDB and Redis', () => {
     return client;
   };
 
+  /** The badge as the database has it: unread over the user's conversations, blocked left out. */
   const unreadInDatabase = async (username: string) => {
     const [row] = await sql<{ n: number }[]>(
-      `SELECT COUNT(*) AS n FROM messages m JOIN users u ON u.id = m.recipient_id
-       WHERE u.username = ? AND (u.last_message_read_time IS NULL OR m.timestamp > u.last_message_read_time)`,
+      `SELECT COUNT(*) AS n FROM conversations c
+       JOIN users u ON u.id = c.user_id
+       JOIN messages m ON m.recipient_id = c.user_id AND m.sender_id = c.peer_id
+         AND m.timestamp > c.last_read_at
+       WHERE u.username = ? AND NOT EXISTS (
+         SELECT 1 FROM blocks b WHERE b.blocker_id = c.user_id AND b.blocked_id = c.peer_id)`,
       [username],
     );
     return Number(row.n);
