@@ -12,6 +12,7 @@ import {
   conversationListQuery,
   conversationOf,
   notBlocked,
+  notBlockedSql,
   readMark,
   unreadTotal,
 } from './read-marks';
@@ -171,9 +172,7 @@ export class ConversationsService {
         .update()
         .set({ lastReadAt: readAt, unreadCount: 0 })
         .where('user_id = :id', { id: user.id })
-        .andWhere(
-          'NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = conversations.user_id AND b.blocked_id = conversations.peer_id)',
-        )
+        .andWhere(notBlockedSql('conversations'))
         .execute();
       await this.notifications.add(tx, user.id, 'unread_message_count', 0);
       return new Map(before.map((row) => [row.peerId, row.lastReadAt]));

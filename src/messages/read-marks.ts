@@ -1,7 +1,6 @@
 import { EntityManager, SelectQueryBuilder } from 'typeorm';
 import { PageRequest } from '../common/pagination';
 import { User } from '../users/user.entity';
-import { Block } from './block.entity';
 import { Conversation, NEVER_READ } from './conversation.entity';
 import { Message } from './message.entity';
 
@@ -13,18 +12,16 @@ import { Message } from './message.entity';
  * conversation never counts.
  */
 
-/** Leaves out the conversations whose peer `alias`.user_id blocked. */
+/** Leaves out the conversations (rows of `alias`) whose user blocked the peer. */
+export function notBlockedSql(alias: string): string {
+  return `NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ${alias}.user_id AND b.blocked_id = ${alias}.peer_id)`;
+}
+
 export function notBlocked<T extends object>(
   query: SelectQueryBuilder<T>,
   alias: string,
 ): SelectQueryBuilder<T> {
-  const blocked = query
-    .subQuery()
-    .select('1')
-    .from(Block, 'b')
-    .where(`b.blocker_id = ${alias}.user_id AND b.blocked_id = ${alias}.peer_id`)
-    .getQuery();
-  return query.andWhere(`NOT EXISTS ${blocked}`);
+  return query.andWhere(notBlockedSql(alias));
 }
 
 /** The badge: the sum over the user's conversations (a primary key range), blocked left out. */
