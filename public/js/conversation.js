@@ -123,6 +123,10 @@
       }
     }
   };
+  /* Events this page missed are no longer in the log: show the thread as it is now. */
+  document.addEventListener('microblog:reset', function () {
+    window.location.reload();
+  });
   handlers.conversation_seen = function (data) {
     if (data && data.peer === peer) {
       markSeen(Number(data.at));

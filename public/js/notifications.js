@@ -109,36 +109,54 @@
   var state = { handlers: handlers, role: null, live: false, ended: false };
   window.microblogNotifications = state;
 
-  /* Newest notification applied per name: events can arrive out of order across commits or
-     processes, and an older one must not undo a newer one. */
-  var applied = {};
-  var lastEventId = 0;
+  /* The stream sends the user's events in order, each once, with the cursor "seq:announcement"
+     as its id; frames of the current state repeat the cursor the stream started from. Every
+     event is applied, in the order it came; a relayed or repeated one (an id before this
+     tab's cursor) is skipped. latest keeps the newest of each name for tabs that open later. */
+  var latest = {};
+  var lastEventId = '';
   var lastTimestamp = 0;
 
-  function isStale(n) {
-    var last = applied[n.name];
-    if (!last) {
-      return false;
+  function position(id) {
+    var match = /^(\d+):(\d+)$/.exec(id || '');
+    return match ? [Number(match[1]), Number(match[2])] : null;
+  }
+
+  /* 1: after this tab's cursor; 0: at it (state) or no position; -1: already applied. */
+  function placeOf(id) {
+    var next = position(id);
+    var last = position(lastEventId);
+    if (!next || !last) {
+      return next ? 1 : 0;
     }
-    return n.id && last.id ? n.id < last.id : n.timestamp < last.timestamp;
+    if (next[0] > last[0] || next[1] > last[1]) {
+      return 1;
+    }
+    return next[0] === last[0] && next[1] === last[1] ? 0 : -1;
   }
 
   function apply(n) {
-    if (n.id > lastEventId) {
+    var place = placeOf(n.id);
+    if (place < 0) {
+      return;
+    }
+    if (place > 0) {
       lastEventId = n.id;
     }
     if (n.timestamp > lastTimestamp) {
       lastTimestamp = n.timestamp;
     }
-    if (isStale(n)) {
-      return;
-    }
-    var last = applied[n.name];
-    applied[n.name] = { id: n.id || (last && last.id) || 0, timestamp: n.timestamp, n: n };
+    latest[n.name] = n;
     var handler = handlers[n.name];
     if (handler) {
       handler(n.data, n);
     }
+  }
+
+  /* The log no longer holds what this page missed: pages that show events reload them. */
+  function reset(id) {
+    lastEventId = id || lastEventId;
+    document.dispatchEvent(new CustomEvent('microblog:reset'));
   }
 
   var channel =
@@ -158,11 +176,13 @@
       var message = event.data || {};
       if (message.type === 'notification') {
         apply(message.notification);
+      } else if (message.type === 'reset') {
+        reset(message.id);
       } else if (message.type === 'ended') {
         end(false);
       } else if (message.type === 'sync' && isLeader) {
-        Object.keys(applied).forEach(function (name) {
-          channel.postMessage({ type: 'notification', notification: applied[name].n });
+        Object.keys(latest).forEach(function (name) {
+          channel.postMessage({ type: 'notification', notification: latest[name] });
         });
       }
     };
@@ -220,7 +240,9 @@
     }
     // EventSource sends Last-Event-ID itself when it reconnects; a stream opened anew (page
     // load, new leader, after the fallback) passes the cursor in the URL.
-    source = new EventSource(STREAM_URL + (lastEventId ? '&lastEventId=' + lastEventId : ''));
+    source = new EventSource(
+      STREAM_URL + (lastEventId ? '&lastEventId=' + encodeURIComponent(lastEventId) : ''),
+    );
     source.onopen = function () {
       failures = 0;
       state.live = true;
@@ -231,9 +253,15 @@
         return;
       }
       var n = JSON.parse(event.data);
-      n.id = Number(event.lastEventId) || 0;
+      n.id = event.lastEventId;
       deliver(n);
     };
+    source.addEventListener('reset', function (event) {
+      reset(event.lastEventId);
+      if (channel) {
+        channel.postMessage({ type: 'reset', id: event.lastEventId });
+      }
+    });
     source.addEventListener('session_ended', function () {
       end(true);
     });
@@ -264,7 +292,7 @@
       source.close();
       source = null;
     }
-    applied = {};
+    latest = {};
     set_message_count(0);
     var banner = document.getElementById('announcement');
     if (banner) {

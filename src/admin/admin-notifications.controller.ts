@@ -67,15 +67,9 @@ export class AdminNotificationsController {
   @ApiPayloadTooLargeResponse({ type: ErrorDto })
   async send(@Body() body: SendNotificationDto): Promise<SendNotificationResultDto> {
     if (body.user === 'all') {
-      return { users: await this.notifications.addForAll(body.name, body.data) };
+      return { users: await this.notifications.announce(body.name, body.data) };
     }
-    const userId = body.user;
-    if (!(await this.users.findById(userId))) {
-      throw new NotFoundException('errors.user_not_found');
-    }
-    await this.transactions.run((tx) =>
-      this.notifications.addCustom(tx, userId, body.name, body.data),
-    );
+    await this.notifications.notifyUser(body.user, body.name, body.data);
     return { users: 1 };
   }
 }

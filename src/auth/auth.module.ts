@@ -4,7 +4,6 @@ import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AllConfigType } from '../config/config.type';
-import { NotificationsModule } from '../notifications/notifications.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
@@ -18,7 +17,6 @@ import { SessionsService } from './sessions.service';
   imports: [
     TypeOrmModule.forFeature([Session]),
     UsersModule,
-    NotificationsModule,
     PassportModule,
     JwtModule.registerAsync({
       inject: [ConfigService],

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
-import { EntityMetadata, LessThan, Repository } from 'typeorm';
-import { NotificationBus } from '../notifications/bus/notification-bus';
+import { EntityMetadata, In, LessThan, MoreThan, Repository } from 'typeorm';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { User } from '../users/user.entity';
 import { Session } from './session.entity';
+import { SESSION_ENDED_EVENT, SessionEndedEvent } from './session-ended.event';
 
 type Column = EntityMetadata['columns'][number];
 
@@ -21,7 +22,7 @@ export class SessionsService {
 
   constructor(
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
-    private readonly bus: NotificationBus,
+    private readonly events: EventEmitter2,
   ) {}
 
   /** A new session for the user, valid as long as its token; prunes their expired ones. */
@@ -55,13 +56,32 @@ export class SessionsService {
   /** Logout: this session's token is refused from now on and its streams end at once. */
   async end(userId: number, sessionId: string): Promise<void> {
     await this.sessions.delete({ id: sessionId, userId });
-    this.bus.endStreams(userId, sessionId);
+    await this.announceEnd({ userId, sessionId });
   }
 
   /** "Log out everywhere", or an account disabled: every session and stream of the user ends. */
   async endAll(userId: number): Promise<void> {
     await this.sessions.delete({ userId });
-    this.bus.endStreams(userId, null);
+    await this.announceEnd({ userId, sessionId: null });
+  }
+
+  /**
+   * The sessions that still exist among `ids`: open streams check theirs after fan-out was
+   * away, in case the end of one was lost with it.
+   */
+  async live(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) {
+      return new Set();
+    }
+    const rows = await this.sessions.find({
+      select: { id: true },
+      where: { id: In(ids), expiresAt: MoreThan(new Date()) },
+    });
+    return new Set(rows.map((row) => row.id));
+  }
+
+  private async announceEnd(event: SessionEndedEvent): Promise<void> {
+    await this.events.emitAsync(SESSION_ENDED_EVENT, event);
   }
 
   private activeUserSelect(): UserSelect {

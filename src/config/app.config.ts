@@ -68,6 +68,17 @@ class AppEnv {
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(3650)
+  EVENT_RETENTION_DAYS?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(10)
+  EVENT_RETENTION_PER_USER?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
   REGISTER_RATE_LIMIT?: number;
 
   @IsOptional()
@@ -107,6 +118,10 @@ export interface AppConfig {
   trustProxy: TrustProxy;
   /** Open event streams one user may hold in one process; the next one gets 429. */
   sseMaxStreamsPerUser: number;
+  /** How long a user's events stay replayable; a stream resuming from before gets `reset`. */
+  eventRetentionDays: number;
+  /** The most events kept per user, whatever their age (the oldest go first). */
+  eventRetentionPerUser: number;
 }
 
 /** The `app` namespace from environment variables; throws naming every invalid one. */
@@ -128,6 +143,8 @@ export function readAppConfig(variables: NodeJS.ProcessEnv): AppConfig {
     sseStallTimeoutMs: env.SSE_STALL_TIMEOUT_MS ?? 60_000,
     trustProxy: env.TRUST_PROXY === undefined ? false : parseTrustProxy(env.TRUST_PROXY),
     sseMaxStreamsPerUser: env.SSE_MAX_STREAMS_PER_USER ?? 10,
+    eventRetentionDays: env.EVENT_RETENTION_DAYS ?? 7,
+    eventRetentionPerUser: env.EVENT_RETENTION_PER_USER ?? 10_000,
   };
 }
 

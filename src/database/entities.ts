@@ -2,8 +2,10 @@ import { Session } from '../auth/session.entity';
 import { Block } from '../messages/block.entity';
 import { Conversation } from '../messages/conversation.entity';
 import { Message } from '../messages/message.entity';
+import { AnnouncementSequence } from '../notifications/announcement-sequence.entity';
+import { Event } from '../notifications/event.entity';
 import { Notification } from '../notifications/notification.entity';
 import { User } from '../users/user.entity';
 
 /** Every entity, listed explicitly (globs pick up .d.ts files and raw .ts under test runners). */
-export const ENTITIES = [User, Message, Conversation, Block, Notification, Session];
+export const ENTITIES = [User, Message, Conversation, Block, Notification, Event, AnnouncementSequence, Session];

@@ -60,14 +60,11 @@ export class BlocksService {
 
   private change(me: User, write: (manager: EntityManager) => Promise<void>): Promise<void> {
     return this.transactions.run(async (tx) => {
-      await this.users.lockForUpdate(tx.manager, me.id);
+      const locked = await this.users.lockAllForUpdate(tx.manager, [me.id]);
       await write(tx.manager);
-      await this.notifications.add(
-        tx,
-        me.id,
-        'unread_message_count',
-        await unreadTotal(tx.manager, me.id),
-      );
+      await this.notifications.record(tx, locked, [
+        { userId: me.id, name: 'unread_message_count', data: await unreadTotal(tx.manager, me.id) },
+      ]);
     });
   }
 }

@@ -13,6 +13,7 @@ import {
   conversationOf,
   notBlocked,
   notBlockedSql,
+  rawDate,
   readMark,
   unreadTotal,
 } from './read-marks';
@@ -34,10 +35,7 @@ interface SummaryRow {
   unread: number | string;
 }
 
-/** A datetime from a raw query: a Date from MySQL, a UTC string from SQLite. */
-export function rawDate(value: string | Date): Date {
-  return value instanceof Date ? value : new Date(`${value.replace(' ', 'T')}Z`);
-}
+export { rawDate } from './read-marks';
 
 @Injectable()
 export class ConversationsService {
@@ -126,7 +124,8 @@ export class ConversationsService {
    */
   markRead(user: User, peer: User): Promise<void> {
     return this.transactions.run(async (tx) => {
-      await this.users.lockForUpdate(tx.manager, user.id);
+      // The peer's row too: the "Seen" receipt is an event in the peer's log.
+      const locked = await this.users.lockAllForUpdate(tx.manager, [user.id, peer.id]);
       if (!(await conversationOf(tx.manager, user.id, peer.id))?.unreadCount) {
         return;
       }
@@ -136,12 +135,10 @@ export class ConversationsService {
       await tx.manager
         .getRepository(Conversation)
         .update({ userId: user.id, peerId: peer.id }, { lastReadAt: readAt, unreadCount: 0 });
-      const total = await unreadTotal(tx.manager, user.id);
-      await this.notifications.add(tx, user.id, 'unread_message_count', total);
-      await this.notifications.add(tx, peer.id, 'conversation_seen', {
-        peer: user.username,
-        at: readAt.getTime(),
-      });
+      await this.notifications.record(tx, locked, [
+        { userId: user.id, name: 'unread_message_count', data: await unreadTotal(tx.manager, user.id) },
+        { userId: peer.id, name: 'conversation_seen', data: { peer: user.username, at: readAt.getTime() } },
+      ]);
     });
   }
 
@@ -151,7 +148,7 @@ export class ConversationsService {
    */
   markAllRead(user: User): Promise<Map<number, Date>> {
     return this.transactions.run(async (tx) => {
-      await this.users.lockForUpdate(tx.manager, user.id);
+      const locked = await this.users.lockAllForUpdate(tx.manager, [user.id]);
       const repository = tx.manager.getRepository(Conversation);
       const before = await repository.find({
         select: { peerId: true, lastReadAt: true },
@@ -174,7 +171,9 @@ export class ConversationsService {
         .where('user_id = :id', { id: user.id })
         .andWhere(notBlockedSql('conversations'))
         .execute();
-      await this.notifications.add(tx, user.id, 'unread_message_count', 0);
+      await this.notifications.record(tx, locked, [
+        { userId: user.id, name: 'unread_message_count', data: 0 },
+      ]);
       return new Map(before.map((row) => [row.peerId, row.lastReadAt]));
     });
   }

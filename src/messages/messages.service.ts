@@ -16,13 +16,19 @@ import { BlocksService } from './blocks.service';
 import { Conversation } from './conversation.entity';
 import { Message } from './message.entity';
 import {
-  countOneUnread,
+  advanceConversation,
   notBlocked,
-  readMark,
   recountUnread,
   refreshConversation,
+  sendState,
   unreadTotal,
 } from './read-marks';
+
+/** The id of the row an INSERT created: MySQL reports insertId, SQLite the identifiers. */
+function insertedId(raw: unknown, identifiers: Record<string, unknown>[]): number {
+  const fromRaw = (raw as { insertId?: unknown } | undefined)?.insertId;
+  return Number(identifiers[0]?.id ?? fromRaw ?? raw);
+}
 
 /** A received message, and whether it was unread when the inbox was opened. */
 export type InboxMessage = Message & { isNew: boolean };
@@ -69,37 +75,46 @@ export class MessagesService {
   }
 
   /**
-   * Stores the message, moves both sides of the conversation and sets the recipient's
-   * unread_message_count in one transaction. Both users' rows are locked, in ascending id
-   * order: sends to one user count one after the other, so the last count written is the
-   * true one, and inserting the message takes shared locks on both rows (the foreign keys),
-   * so locking only one would let A->B and B->A deadlock. A block takes the blocker's lock,
-   * so the check here can't race one.
+   * Stores the message, moves both sides of the conversation, and records the recipient's
+   * unread count and both sides' new_message, in one transaction of eight statements. Both
+   * users' rows are locked (one statement, ascending ids): sends to one user count one after
+   * the other, so the last count written is the true one; inserting the message takes shared
+   * locks on both rows (the foreign keys), so locking only one would let A->B and B->A
+   * deadlock; and both users' events are numbered under them. A block takes the blocker's
+   * lock, so the check here, read under both locks, can't race one.
    */
   send(sender: User, recipient: User, body: string): Promise<Message> {
     return this.transactions.run(async (tx) => {
-      await this.users.lockAllForUpdate(tx.manager, [recipient.id, sender.id]);
-      await this.assertMayWrite(sender, recipient, tx.manager);
+      const locked = await this.users.lockAllForUpdate(tx.manager, [recipient.id, sender.id]);
+      const state = await sendState(tx.manager, sender.id, recipient.id);
+      if (state.recipientBlocksSender) {
+        throw new ForbiddenException('messages.blocked_by_recipient');
+      }
+      if (state.senderBlocksRecipient) {
+        throw new ForbiddenException('messages.you_blocked');
+      }
       // Never at or before the recipient's read mark, or the message would count as read.
-      const lastRead = (await readMark(tx.manager, recipient.id, sender.id)).getTime();
-      const message = await tx.manager.getRepository(Message).save({
+      const lastRead = state.readMark?.getTime() ?? 0;
+      const message = tx.manager.getRepository(Message).create({
         senderId: sender.id,
         recipientId: recipient.id,
         body,
         timestamp: new Date(Math.max(Date.now(), lastRead + 1)),
       });
-      await refreshConversation(tx.manager, sender.id, recipient.id);
-      await countOneUnread(tx.manager, recipient.id, sender.id);
-      const unread = await unreadTotal(tx.manager, recipient.id);
-      await this.notifications.add(tx, recipient.id, 'unread_message_count', unread);
-      await this.notifications.add(tx, recipient.id, 'new_message', {
-        id: message.id,
-        peer: sender.username,
-      });
-      await this.notifications.add(tx, sender.id, 'new_message', {
-        id: message.id,
-        peer: recipient.username,
-      });
+      const inserted = await tx.manager
+        .createQueryBuilder()
+        .insert()
+        .into(Message)
+        .values(message)
+        .updateEntity(false)
+        .execute();
+      message.id = insertedId(inserted.raw, inserted.identifiers);
+      await advanceConversation(tx.manager, message, state.readMark !== null);
+      await this.notifications.record(tx, locked, [
+        { userId: recipient.id, name: 'unread_message_count', data: state.recipientUnread + 1 },
+        { userId: recipient.id, name: 'new_message', data: { id: message.id, peer: sender.username } },
+        { userId: sender.id, name: 'new_message', data: { id: message.id, peer: recipient.username } },
+      ]);
       return message;
     });
   }
@@ -129,10 +144,11 @@ export class MessagesService {
       if (!found) {
         throw new NotFoundException('errors.message_not_found');
       }
-      const [recipient, sender] = await this.users.lockAllForUpdate(tx.manager, [
+      const locked = await this.users.lockAllForUpdate(tx.manager, [
         found.recipientId,
         found.senderId,
       ]);
+      const [recipient, sender] = locked;
       const message = await repository.findOneBy({ id });
       if (!message) {
         throw new NotFoundException('errors.message_not_found');
@@ -140,16 +156,11 @@ export class MessagesService {
       await repository.delete({ id });
       await refreshConversation(tx.manager, sender.id, recipient.id);
       await recountUnread(tx.manager, recipient.id, sender.id);
-      const unread = await unreadTotal(tx.manager, recipient.id);
-      await this.notifications.add(tx, recipient.id, 'unread_message_count', unread);
-      await this.notifications.add(tx, recipient.id, 'message_deleted', {
-        id,
-        peer: sender.username,
-      });
-      await this.notifications.add(tx, sender.id, 'message_deleted', {
-        id,
-        peer: recipient.username,
-      });
+      await this.notifications.record(tx, locked, [
+        { userId: recipient.id, name: 'unread_message_count', data: await unreadTotal(tx.manager, recipient.id) },
+        { userId: recipient.id, name: 'message_deleted', data: { id, peer: sender.username } },
+        { userId: sender.id, name: 'message_deleted', data: { id, peer: recipient.username } },
+      ]);
     });
   }
 

@@ -125,13 +125,74 @@ export async function refreshConversation(
   }
 }
 
-/** One more unread message from `peerId` (sent after the read mark: see MessagesService.send). */
-export async function countOneUnread(
+/** A datetime from a raw query: a Date from MySQL, a UTC string from SQLite. */
+export function rawDate(value: string | Date): Date {
+  return value instanceof Date ? value : new Date(`${value.replace(' ', 'T')}Z`);
+}
+
+/** What a send decides on, read in one statement once both users' rows are locked. */
+export interface SendState {
+  recipientBlocksSender: boolean;
+  senderBlocksRecipient: boolean;
+  /** The recipient's read mark of the conversation; null when there is none yet. */
+  readMark: Date | null;
+  /** The recipient's unread messages (the badge) before this one. */
+  recipientUnread: number;
+}
+
+export async function sendState(
   manager: EntityManager,
-  userId: number,
-  peerId: number,
+  senderId: number,
+  recipientId: number,
+): Promise<SendState> {
+  const [row] = await manager.query<Record<string, unknown>[]>(
+    `SELECT
+       (SELECT COUNT(*) FROM blocks WHERE blocker_id = ? AND blocked_id = ?) AS recipient_blocks,
+       (SELECT COUNT(*) FROM blocks WHERE blocker_id = ? AND blocked_id = ?) AS sender_blocks,
+       (SELECT last_read_at FROM conversations WHERE user_id = ? AND peer_id = ?) AS read_mark,
+       (SELECT COALESCE(SUM(c.unread_count), 0) FROM conversations c
+        WHERE c.user_id = ? AND ${notBlockedSql('c')}) AS unread`,
+    [recipientId, senderId, senderId, recipientId, recipientId, senderId, recipientId],
+  );
+  return {
+    recipientBlocksSender: Number(row.recipient_blocks) > 0,
+    senderBlocksRecipient: Number(row.sender_blocks) > 0,
+    readMark: row.read_mark ? rawDate(row.read_mark as string | Date) : null,
+    recipientUnread: Number(row.unread),
+  };
+}
+
+/**
+ * Both sides of the conversation move to a message just sent (the newest: no history to
+ * re-read), the recipient's side with one more unread; a first message creates both rows.
+ * The caller holds both users' row locks.
+ */
+export async function advanceConversation(
+  manager: EntityManager,
+  message: Pick<Message, 'id' | 'senderId' | 'recipientId' | 'timestamp'>,
+  exists: boolean,
 ): Promise<void> {
-  await manager.getRepository(Conversation).increment({ userId, peerId }, 'unreadCount', 1);
+  const { id, senderId, recipientId, timestamp } = message;
+  const latest = { lastMessageId: id, lastActivityAt: timestamp };
+  if (!exists) {
+    await manager.getRepository(Conversation).insert([
+      { userId: senderId, peerId: recipientId, lastReadAt: NEVER_READ, unreadCount: 0, ...latest },
+      { userId: recipientId, peerId: senderId, lastReadAt: NEVER_READ, unreadCount: 1, ...latest },
+    ]);
+    return;
+  }
+  await manager
+    .createQueryBuilder()
+    .update(Conversation)
+    .set({
+      ...latest,
+      unreadCount: () => `unread_count + (CASE WHEN user_id = ${Number(recipientId)} THEN 1 ELSE 0 END)`,
+    })
+    .where('(user_id = :a AND peer_id = :b) OR (user_id = :b AND peer_id = :a)', {
+      a: senderId,
+      b: recipientId,
+    })
+    .execute();
 }
 
 /**

@@ -10,25 +10,22 @@ import { ConfigService } from '@nestjs/config';
 import type { Socket } from 'node:net';
 import { Observable } from 'rxjs';
 import { AllConfigType } from '../config/config.type';
+import { SessionsService } from '../auth/sessions.service';
 import { NotificationBus, StreamEvent, StreamReceiver } from './bus/notification-bus';
+import { Cursor, UNKNOWN_CURSOR } from './event-cursor';
+import { EventLogService } from './event-log.service';
 import { NotificationsService } from './notifications.service';
 import { SseMessage, StreamConnection } from './stream-connection';
 
-/** Last-Event-ID as sent by EventSource (header) or by our script (query): a notification id. */
-export function parseLastEventId(...candidates: unknown[]): number | null {
-  for (const value of candidates) {
-    if (typeof value === 'string' && /^\d{1,15}$/.test(value)) {
-      return Number(value);
-    }
-  }
-  return null;
-}
+/** Open streams whose sessions one query checks. */
+const SESSION_CHECK_BATCH = 500;
 
 /** Who opens a stream, and from where it resumes. */
 export interface StreamRequest {
   userId: number;
   sessionId: string;
-  lastEventId: number | null;
+  /** Where the client resumes (its Last-Event-ID): null for a fresh stream. */
+  from: Cursor | typeof UNKNOWN_CURSOR | null;
   /** The client's socket, watched for a client that stops reading. */
   socket: Socket | null;
   /** Nest's @SseSignal(): aborted however the stream ends, even before it was subscribed. */
@@ -43,8 +40,8 @@ const HEARTBEAT_TICK_MS = 100;
 
 /**
  * The per-user registry of this process's open notification streams. The bus hands it every
- * event and session end; it writes each event to the streams of its user, as one message
- * object built once per event.
+ * committed event; each stream of the event's user sends it in the user's order (see
+ * StreamConnection), reading the log where something came out of order or was lost.
  */
 @Injectable()
 export class NotificationStreamService
@@ -66,7 +63,9 @@ export class NotificationStreamService
 
   constructor(
     bus: NotificationBus,
+    private readonly log: EventLogService,
     private readonly notifications: NotificationsService,
+    private readonly sessions: SessionsService,
     config: ConfigService<AllConfigType, true>,
   ) {
     const app = config.getOrThrow('app', { infer: true });
@@ -107,29 +106,29 @@ export class NotificationStreamService
   }
 
   /**
-   * The user's stream: the stored backlog first, then live events. It counts against the
-   * user's cap from now on, so a flood of connects can't pass it; 429 over the cap.
+   * The user's stream: the current state, the events after the client's cursor (or a reset
+   * when the log no longer has them), then live events. It counts against the user's cap from
+   * now on, so a flood of connects can't pass it; 429 over the cap.
    */
   open(request: StreamRequest): Observable<SseMessage> {
     if ((this.byUser.get(request.userId)?.size ?? 0) >= this.settings.maxPerUser) {
       throw new HttpException('errors.too_many_streams', HttpStatus.TOO_MANY_REQUESTS);
     }
+    const from = request.from === UNKNOWN_CURSOR ? null : request.from;
     const connection = new StreamConnection(
       request.userId,
       request.sessionId,
-      request.lastEventId,
+      from,
       request.socket,
+      (c) => this.catchUp(c),
     );
     this.add(connection);
     const release = () => this.remove(connection);
     request.signal.addEventListener('abort', release, { once: true });
     return new Observable<SseMessage>((subscriber) => {
       connection.attach(subscriber, this.settings.retryMs);
-      // Registered (above) before the backlog is read: nothing committed in between is missed.
-      this.notifications.backlog(request.userId, request.lastEventId).then(
-        (backlog) => connection.startLive(backlog),
-        (error: unknown) => this.fail(connection, error),
-      );
+      // Registered (above) before the log is read: nothing committed in between is missed.
+      this.start(connection, request.from).catch((error: unknown) => this.fail(connection, error));
       return release;
     });
   }
@@ -142,16 +141,65 @@ export class NotificationStreamService
     }
   }
 
-  endStreams(userId: number, sessionId: string | null): void {
-    this.byUser.get(userId)?.forEach((connection) => {
-      if (sessionId === null || connection.sessionId === sessionId) {
-        connection.endSession();
-      }
-    });
+  /**
+   * Fan-out may have lost events (Redis was away), session ends among them: streams whose
+   * session is gone end, the others catch up from the log.
+   */
+  resync(): void {
+    this.endLostSessions()
+      .catch((error: unknown) => this.logger.error(error instanceof Error ? error.stack : error))
+      .finally(() =>
+        this.byUser.forEach((connections) =>
+          connections.forEach((c) => {
+            if (c.live) {
+              c.beginRead();
+              this.catchUp(c);
+            }
+          }),
+        ),
+      );
   }
 
-  resync(): void {
-    this.byUser.forEach((connections) => connections.forEach((c) => this.catchUp(c)));
+  private async start(connection: StreamConnection, from: StreamRequest['from']): Promise<void> {
+    if (from !== null && from !== UNKNOWN_CURSOR) {
+      const events = await this.log.replay(connection.userId, from);
+      if (events) {
+        connection.replayed(events, await this.state(connection.userId));
+        return;
+      }
+    }
+    const position = await this.log.position(connection.userId);
+    connection.startAt(position, from !== null, await this.state(connection.userId));
+  }
+
+  /** The connection holds what came out of order: it reads the log from its cursor. */
+  private catchUp(connection: StreamConnection): void {
+    const from = connection.position as Cursor;
+    this.log
+      .replay(connection.userId, from)
+      .then(async (events) => {
+        if (events) {
+          connection.replayed(events);
+        } else {
+          const position = await this.log.position(connection.userId);
+          connection.startAt(position, true, await this.state(connection.userId));
+        }
+      })
+      .catch((error: unknown) => this.fail(connection, error));
+  }
+
+  /** The user's current state, as the frames a stream starts with. */
+  private async state(userId: number): Promise<string[]> {
+    return (await this.notifications.since(userId, 0)).map((dto) => JSON.stringify(dto));
+  }
+
+  private async endLostSessions(): Promise<void> {
+    const connections = [...this.byUser.values()].flatMap((set) => [...set]);
+    for (let i = 0; i < connections.length; i += SESSION_CHECK_BATCH) {
+      const batch = connections.slice(i, i + SESSION_CHECK_BATCH);
+      const live = await this.sessions.live([...new Set(batch.map((c) => c.sessionId))]);
+      batch.filter((c) => !live.has(c.sessionId)).forEach((c) => c.endSession());
+    }
   }
 
   private add(connection: StreamConnection): void {
@@ -177,21 +225,6 @@ export class NotificationStreamService
     if (connections.size === 0) {
       this.byUser.delete(connection.userId);
     }
-  }
-
-  /** Fan-out may have lost events (Redis was away): send what was stored after the last one. */
-  private catchUp(connection: StreamConnection): void {
-    if (!connection.live) {
-      return; // its backlog query is still running and will see everything committed
-    }
-    connection.beginCatchUp();
-    this.notifications.backlog(connection.userId, connection.lastSentId).then(
-      (missed) => connection.endCatchUp(missed),
-      (error: unknown) => {
-        connection.endCatchUp([]);
-        this.fail(connection, error);
-      },
-    );
   }
 
   private fail(connection: StreamConnection, error: unknown): void {

@@ -1,7 +1,7 @@
 /**
  * Every notification the server itself stores, and the payload it carries: one typed map for
  * server and tests. No index signature, so a misspelt name does not compile. Names an admin
- * sends through the API are free-form and go through NotificationsService.addCustom.
+ * sends through the API are free-form and go through NotificationsService.notifyUser.
  */
 export interface NotificationPayloads {
   /** The recipient's number of unread private messages (the badge: every conversation). */
@@ -12,9 +12,27 @@ export interface NotificationPayloads {
   message_deleted: { id: number; peer: string };
   /** `peer` opened the conversation at `at` (ms): read receipts under one's messages. */
   conversation_seen: { peer: string; at: number };
+  /**
+   * A session of the user ended (null: all of them). Streams of that session end; the event
+   * itself is never sent to a client.
+   */
+  session_ended: { session: string | null };
 }
 
 export type NotificationName = keyof NotificationPayloads;
+
+export const SESSION_ENDED = 'session_ended' satisfies NotificationName;
+
+/**
+ * The names that are also state: their newest value is kept per user (the notifications
+ * table) for GET /notifications?since= and a new stream's start. The others are history only.
+ */
+export const STATE_NAMES: ReadonlySet<string> = new Set<NotificationName>(['unread_message_count']);
+
+/** One event to record for a user: a name of the map with its payload. */
+export type UserEvent = {
+  [N in NotificationName]: { userId: number; name: N; data: NotificationPayloads[N] };
+}[NotificationName];
 
 /** What /notifications returns and the event stream sends, per notification. */
 export interface NotificationDto {

@@ -2,12 +2,15 @@ import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } 
 import { User } from '../users/user.entity';
 
 /**
- * The latest state of one kind of notification for one user (e.g. unread_message_count), or
- * for every user when userId is null (an announcement: one row, one event serialised once for
- * every stream). The id only ever grows: it is the stream's event id, so a client can resume
- * after it.
+ * State, not history: the current value of one kind of notification for one user (e.g.
+ * unread_message_count), or for every user when userId is null (the newest announcement).
+ * A new value replaces the old one. This is what the tutorial's GET /notifications?since=
+ * serves and what a new stream starts with; what happened, in order, is in the event log
+ * (event.entity.ts).
  */
 @Entity({ name: 'notifications' })
+// One row per user and name: a new value is written in place (an upsert on this key).
+@Index('IDX_notifications_user_name', ['userId', 'name'], { unique: true })
 export class Notification {
   @PrimaryGeneratedColumn()
   id!: number;
@@ -16,7 +19,6 @@ export class Notification {
   @Column({ type: 'varchar', length: 128 })
   name!: string;
 
-  @Index()
   @Column({ name: 'user_id', type: 'int', nullable: true })
   userId!: number | null;
 

@@ -30,7 +30,8 @@ import { SkipLastSeen } from '../auth/jwt-auth.guard';
 import { ErrorDto } from '../common/api/error.dto';
 import { User } from '../users/user.entity';
 import { NotificationDto } from './notification-types';
-import { NotificationStreamService, parseLastEventId } from './notification-stream.service';
+import { parseCursor } from './event-cursor';
+import { NotificationStreamService } from './notification-stream.service';
 import { NotificationsService } from './notifications.service';
 import { SseMessage } from './stream-connection';
 
@@ -91,14 +92,18 @@ export class NotificationsController {
   @Sse('stream', { maxPendingDataLength: STREAM_MAX_PENDING_CHARS })
   @SkipLastSeen()
   @ApiOperation({
-    summary: 'Server-Sent Events: the current notifications, then each one as it is stored',
+    summary: "Server-Sent Events: the current state, then every event of the user's log in order",
     description:
-      'Each event: `id` = notification id, `data` = {name, data, timestamp}. Resume with the ' +
-      '`Last-Event-ID` header or `?lastEventId=`. A `session_ended` event closes the stream ' +
-      'for good (logout). Comment lines are heartbeats.',
+      'Each event: `id` = the cursor `seq:announcement` (the user\'s event number and the ' +
+      'announcement number), `data` = {name, data, timestamp}. The stream starts with the ' +
+      'current state (frames with the id the client sent). Resume with the `Last-Event-ID` ' +
+      'header or `?lastEventId=`: every event after it follows, in order, once. When the log ' +
+      'no longer holds them (retention), a `reset` event comes instead: reload what the page ' +
+      'shows. A `session_ended` event closes the stream for good (logout). Comment lines are ' +
+      'heartbeats.',
   })
   @ApiProduces('text/event-stream')
-  @ApiQuery({ name: 'lastEventId', required: false, type: Number })
+  @ApiQuery({ name: 'lastEventId', required: false, type: String, example: '17:3' })
   @ApiOkResponse({ description: 'text/event-stream' })
   @ApiTooManyRequestsResponse({ type: ErrorDto, description: 'Too many open streams' })
   stream(
@@ -116,7 +121,7 @@ export class NotificationsController {
     return this.streams.open({
       userId: session.userId,
       sessionId: session.id,
-      lastEventId: parseLastEventId(lastEventIdHeader, lastEventIdQuery),
+      from: parseCursor(lastEventIdHeader, lastEventIdQuery),
       socket: req.socket,
       signal,
     });

@@ -1,21 +1,32 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from '../auth/auth.module';
 import { AllConfigType } from '../config/config.type';
 import { UsersModule } from '../users/users.module';
+import { AnnouncementSequence } from './announcement-sequence.entity';
 import { InProcessNotificationBus } from './bus/in-process-notification-bus';
 import { NotificationBus } from './bus/notification-bus';
 import { RedisNotificationBus } from './bus/redis-notification-bus';
+import { EventLogService } from './event-log.service';
+import { EventPrunerService } from './event-pruner.service';
+import { Event } from './event.entity';
 import { Notification } from './notification.entity';
 import { NotificationStreamService } from './notification-stream.service';
 import { NotificationsController } from './notifications.controller';
 import { NotificationsService } from './notifications.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Notification]), UsersModule],
+  imports: [
+    TypeOrmModule.forFeature([Notification, Event, AnnouncementSequence]),
+    UsersModule,
+    AuthModule,
+  ],
   controllers: [NotificationsController],
   providers: [
     NotificationsService,
+    EventLogService,
+    EventPrunerService,
     NotificationStreamService,
     {
       provide: NotificationBus,
@@ -26,6 +37,6 @@ import { NotificationsService } from './notifications.service';
       },
     },
   ],
-  exports: [NotificationsService, NotificationStreamService, NotificationBus],
+  exports: [NotificationsService, EventLogService, EventPrunerService, NotificationStreamService],
 })
 export class NotificationsModule {}

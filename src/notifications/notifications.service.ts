@@ -1,105 +1,131 @@
 import { Injectable } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, MoreThan, Repository } from 'typeorm';
-import { NotificationBus, StreamEvent } from './bus/notification-bus';
+import { SESSION_ENDED_EVENT, SessionEndedEvent } from '../auth/session-ended.event';
 import { PageRequest } from '../common/pagination';
 import { TransactionService, Tx } from '../database/transaction.service';
 import { UsersService } from '../users/users.service';
+import { EventLogService, LockedUser, LogEntry } from './event-log.service';
 import { Notification } from './notification.entity';
-import { NotificationDto, NotificationName, NotificationPayloads } from './notification-types';
+import { NotificationDto, STATE_NAMES, UserEvent } from './notification-types';
 
 export function mapNotification(row: Notification): NotificationDto {
   return { name: row.name, data: row.payload, timestamp: row.timestamp };
 }
 
-interface BacklogRow {
-  id: number;
-  name: string;
-  payload_json: string;
-  timestamp: number;
+/**
+ * Rows of one user's state (own and for everyone), keeping the newest of each name, oldest
+ * first: an announcement and the user's own notification can share a name, and the later one
+ * is the current state.
+ */
+function newestPerName(rows: Notification[]): Notification[] {
+  const newest = new Map<string, Notification>();
+  rows.forEach((row) => {
+    const kept = newest.get(row.name);
+    if (!kept || row.timestamp >= kept.timestamp) {
+      newest.set(row.name, row);
+    }
+  });
+  return [...newest.values()].sort((a, b) => a.timestamp - b.timestamp || a.id - b.id);
 }
 
 /**
- * Rows in id order, keeping only the newest of each name: a user's own notification and one
- * for everyone can both be stored under a name, and the later one is the current state.
+ * Notifications as the two things they are: state (a user's current value of a name, kept in
+ * the notifications table) and history (the event log). `record` writes both in the caller's
+ * transaction; streams get the events once it commits.
  */
-function newestPerName<Row extends { id: number; name: string }>(rows: Row[]): Row[] {
-  const newest = new Map(rows.map((row) => [row.name, row.id]));
-  return rows.filter((row) => newest.get(row.name) === row.id);
-}
-
-/** A stored notification as the stream sends it, its JSON built once for every recipient. */
-function streamEvent(
-  id: number,
-  name: string,
-  payloadJson: string,
-  timestamp: number,
-): StreamEvent {
-  const dto: NotificationDto = { name, data: JSON.parse(payloadJson) as unknown, timestamp };
-  return { id, name, json: JSON.stringify(dto) };
-}
-
-export function toStreamEvent(row: Notification): StreamEvent {
-  return streamEvent(row.id, row.name, row.payloadJson, row.timestamp);
-}
-
 @Injectable()
 export class NotificationsService {
   constructor(
     @InjectRepository(Notification) private readonly notifications: Repository<Notification>,
-    private readonly bus: NotificationBus,
+    private readonly log: EventLogService,
     private readonly users: UsersService,
     private readonly transactions: TransactionService,
   ) {}
 
   /**
-   * Replaces the user's notification of this name with a new one, inside the caller's
-   * transaction: the change that caused it and the notification commit or fail together.
-   * Open streams get it once that transaction has committed, never for a rolled-back one.
+   * Appends `events` to their users' logs, and sets the state of those that are state (the
+   * unread count), inside the caller's transaction, which holds the rows of `locked`.
    */
-  add<N extends NotificationName>(
-    tx: Tx,
-    userId: number,
-    name: N,
-    data: NotificationPayloads[N],
-  ): Promise<Notification> {
-    return this.store(tx, userId, name, data);
+  record(tx: Tx, locked: readonly LockedUser[], events: readonly UserEvent[]): Promise<void> {
+    return this.write(tx, locked, events);
   }
 
-  /** Like add, for the free-form names an admin sends through the API. */
-  addCustom(tx: Tx, userId: number, name: string, data: unknown): Promise<Notification> {
-    return this.store(tx, userId, name, data);
+  private async write(tx: Tx, locked: readonly LockedUser[], events: readonly LogEntry[]) {
+    await this.log.append(tx, locked, events);
+    for (const event of events) {
+      if (STATE_NAMES.has(event.name)) {
+        await this.setState(tx, event.userId, event.name, event.data);
+      }
+    }
   }
 
-  private async store(tx: Tx, userId: number, name: string, data: unknown) {
-    const repository = tx.manager.getRepository(Notification);
-    await repository.delete({ userId, name });
-    const row = await repository.save(
-      repository.create({
-        userId,
-        name,
-        payloadJson: JSON.stringify(data),
-        timestamp: Date.now() / 1000,
-      }),
-    );
-    tx.afterCommit(() => this.bus.publish(userId, toStreamEvent(row)));
-    return row;
+  /** An admin's notification of a free-form name to one user: state and event. */
+  notifyUser(userId: number, name: string, data: unknown): Promise<void> {
+    return this.transactions.run(async (tx) => {
+      const [user] = await this.users.lockAllForUpdate(tx.manager, [userId]);
+      await this.log.append(tx, [user], [{ userId, name, data }]);
+      await this.setState(tx, userId, name, data);
+    });
   }
 
   /**
-   * What a stream sends before live events: the notifications (own and for everyone) stored
-   * after `afterId` (the client's Last-Event-ID), or all current ones for a fresh stream. A
-   * plain SELECT on the user's index rather than a find: it runs on every connect.
+   * An announcement to every user: one state row (replacing everyone's of this name) and one
+   * event in every user's order. Returns how many users there are.
    */
-  async backlog(userId: number, afterId: number | null): Promise<StreamEvent[]> {
-    const rows = await this.notifications.query<BacklogRow[]>(
-      `SELECT id, name, payload_json, timestamp FROM ${this.notifications.metadata.tableName}
-       WHERE (user_id = ? OR user_id IS NULL) AND id > ? ORDER BY id`,
-      [userId, afterId ?? 0],
-    );
-    return newestPerName(rows).map((row) =>
-      streamEvent(row.id, row.name, row.payload_json, row.timestamp),
-    );
+  async announce(name: string, data: unknown): Promise<number> {
+    await this.transactions.run(async (tx) => {
+      const repository = tx.manager.getRepository(Notification);
+      await repository.delete({ userId: IsNull(), name });
+      await repository.insert({
+        userId: null,
+        name,
+        payloadJson: JSON.stringify(data),
+        timestamp: Date.now() / 1000,
+      });
+      await this.log.appendAnnouncement(tx, name, data);
+    });
+    return this.users.count();
+  }
+
+  /** A session ended (logout, "everywhere", account disabled): its streams end, everywhere. */
+  @OnEvent(SESSION_ENDED_EVENT, { async: true, promisify: true, suppressErrors: false })
+  onSessionEnded({ userId, sessionId }: SessionEndedEvent): Promise<void> {
+    return this.transactions.run(async (tx) => {
+      const locked = await this.users.lockAllForUpdate(tx.manager, [userId]);
+      if (locked[0]) {
+        await this.log.append(tx, locked, [
+          { userId, name: 'session_ended', data: { session: sessionId } },
+        ]);
+      }
+    });
+  }
+
+  /** The user's value of `name`, written in place (one upsert on the (user, name) key). */
+  private async setState(tx: Tx, userId: number, name: string, data: unknown): Promise<void> {
+    await tx.manager
+      .createQueryBuilder()
+      .insert()
+      .into(Notification)
+      .values({ userId, name, payloadJson: JSON.stringify(data), timestamp: Date.now() / 1000 })
+      .orUpdate(['payload_json', 'timestamp'], ['user_id', 'name'])
+      .updateEntity(false)
+      .execute();
+  }
+
+  /**
+   * The user's state (own and for everyone) changed after `since` (unix seconds), oldest
+   * first, one per name: the tutorial's GET /notifications?since=, and a new stream's start.
+   */
+  async since(userId: number, since: number): Promise<NotificationDto[]> {
+    const rows = await this.notifications.find({
+      where: [
+        { userId, timestamp: MoreThan(since) },
+        { userId: IsNull(), timestamp: MoreThan(since) },
+      ],
+    });
+    return newestPerName(rows).map(mapNotification);
   }
 
   /** Notifications matching the filter, newest first (admin). */
@@ -109,7 +135,7 @@ export class NotificationsService {
         ...(filter.userId ? { userId: filter.userId } : {}),
         ...(filter.name ? { name: filter.name } : {}),
       },
-      order: { id: 'DESC' },
+      order: { timestamp: 'DESC', id: 'DESC' },
       skip: page.offset,
       take: page.perPage,
     });
@@ -117,42 +143,5 @@ export class NotificationsService {
 
   count(): Promise<number> {
     return this.notifications.count();
-  }
-
-  /**
-   * Notifies every user with one row (userId null) that replaces everyone's notification of
-   * this name, and one event that every stream gets as the same bytes. Returns how many users
-   * there are. A user's own notification of the same name stored later wins over it.
-   */
-  async addForAll(name: string, data: unknown): Promise<number> {
-    await this.transactions.run(async (tx) => {
-      const repository = tx.manager.getRepository(Notification);
-      await repository.delete({ name });
-      const row = await repository.save(
-        repository.create({
-          userId: null,
-          name,
-          payloadJson: JSON.stringify(data),
-          timestamp: Date.now() / 1000,
-        }),
-      );
-      tx.afterCommit(() => this.bus.publishToAll(toStreamEvent(row)));
-    });
-    return this.users.count();
-  }
-
-  /**
-   * The user's notifications (own and for everyone) newer than `since` (unix seconds), oldest
-   * first.
-   */
-  async since(userId: number, since: number): Promise<NotificationDto[]> {
-    const rows = await this.notifications.find({
-      where: [
-        { userId, timestamp: MoreThan(since) },
-        { userId: IsNull(), timestamp: MoreThan(since) },
-      ],
-      order: { id: 'ASC' },
-    });
-    return newestPerName(rows).map(mapNotification);
   }
 }

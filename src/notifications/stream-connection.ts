@@ -2,6 +2,7 @@ import type { MessageEvent } from '@nestjs/common';
 import type { Socket } from 'node:net';
 import type { Subscriber } from 'rxjs';
 import { StreamEvent } from './bus/notification-bus';
+import { Cursor, formatCursor } from './event-cursor';
 
 /** What an @Sse observable emits: Nest's MessageEvent, where frames without data are allowed. */
 export type SseMessage = Omit<MessageEvent, 'data'> & { data?: string };
@@ -9,95 +10,92 @@ export type SseMessage = Omit<MessageEvent, 'data'> & { data?: string };
 /** A comment line: keeps proxies from closing an idle stream; moves no event id. */
 const HEARTBEAT: SseMessage = Object.freeze({ comment: '' });
 
-/** Each event's message, built once and shared by every connection it is written to. */
-const messages = new WeakMap<StreamEvent, SseMessage>();
-
 /**
- * The event as Nest's @Sse writes it: the notification id as the SSE id, and its JSON as a
- * string, so Nest does not stringify it again for every connection.
- */
-export function messageOf(event: StreamEvent): SseMessage {
-  let message = messages.get(event);
-  if (!message) {
-    message = { id: String(event.id), data: event.json };
-    messages.set(event, message);
-  }
-  return message;
-}
-
-/**
- * One open stream in the registry. It is registered before its backlog is read, so events
- * committed meanwhile wait in `early` and nothing is missed; those the backlog also holds are
- * sent once.
+ * One open stream in the registry: the user's events in their order, each once. It sends an
+ * event only when it is the next one after its cursor; anything else that arrives live (a
+ * gap, an announcement, whose place only the log knows) is held while the log is read from
+ * the cursor (`onGap`), and the read's events go out first. It is registered before its first
+ * read, so nothing committed meanwhile is missed.
  */
 export class StreamConnection {
-  lastSentId: number;
   /** Which heartbeat slice of the registry holds this connection. */
   heartbeatSlot = 0;
+  /** The position of the last event sent; null until the first read placed the stream. */
+  private cursor: Cursor | null;
   private subscriber: Subscriber<SseMessage> | null = null;
-  /** Live events that arrive while the backlog is read; null once the backlog was sent. */
-  private early: StreamEvent[] | null = [];
-  private backlogIds: Set<number> | null = null;
+  /** Live events that arrived while a read of the log runs; null while none runs. */
+  private held: StreamEvent[] | null = [];
   private stalledSince: number | null = null;
-  /** While catch-up queries run: the newest id sent per name meanwhile, so none repeats. */
-  private sentDuringCatchUp: Map<string, number> | null = null;
-  private catchUps = 0;
+  private ended = false;
 
   constructor(
     readonly userId: number,
     readonly sessionId: string,
-    lastEventId: number | null,
+    from: Cursor | null,
     private readonly socket: Socket | null,
+    private readonly onGap: (connection: StreamConnection) => void,
   ) {
-    this.lastSentId = lastEventId ?? 0;
+    this.cursor = from;
+  }
+
+  /** Where the stream stands: the cursor a read of the log continues from. */
+  get position(): Cursor | null {
+    return this.cursor;
+  }
+
+  /** Whether the stream is between reads, sending events as they come. */
+  get live(): boolean {
+    return this.held === null && !this.ended;
   }
 
   attach(subscriber: Subscriber<SseMessage>, retryMs: number): void {
     this.subscriber = subscriber;
     // The first frame carries the reconnection delay and no data, so no event fires; its id is
-    // the client's own cursor, so it moves nothing.
-    subscriber.next({ id: String(this.lastSentId), retry: retryMs });
+    // the client's own cursor (empty for a fresh stream), so it moves nothing.
+    subscriber.next({ id: this.cursor ? formatCursor(this.cursor) : '', retry: retryMs });
   }
 
-  /** Sends the backlog, then what arrived meanwhile, skipping what the backlog had. */
-  startLive(backlog: StreamEvent[]): void {
-    const early = this.early ?? [];
-    this.early = null;
-    this.backlogIds = backlog.length ? new Set(backlog.map((event) => event.id)) : null;
-    backlog.forEach((event) => this.send(event));
-    early.forEach((event) => this.deliver(event));
-  }
-
-  /** Whether the backlog was sent and events go out as they come. */
-  get live(): boolean {
-    return this.early === null;
-  }
-
-  /** A catch-up query (after a fan-out outage) starts; see endCatchUp. */
-  beginCatchUp(): void {
-    this.sentDuringCatchUp ??= new Map();
-    this.catchUps++;
+  /** A read of the log starts (a catch-up): live events wait for it. */
+  beginRead(): void {
+    this.held ??= [];
   }
 
   /**
-   * Sends what the catch-up found, except what went out live while it ran: the same event, or
-   * an older one of a name whose newer event was already sent (it would undo it).
+   * A read's result: the events after the cursor, in order, and the current state (frames of
+   * the cursor's id: they move nothing); then what arrived meanwhile.
    */
-  endCatchUp(missed: StreamEvent[]): void {
-    const sent = this.sentDuringCatchUp;
-    if (--this.catchUps === 0) {
-      this.sentDuringCatchUp = null;
+  replayed(events: StreamEvent[], state: string[] = []): void {
+    const id = this.cursor ? formatCursor(this.cursor) : '';
+    state.forEach((json) => this.subscriber?.next({ id, data: json }));
+    events.forEach((event) => this.accept(event));
+    this.release();
+  }
+
+  /**
+   * The stream starts at `position` (fresh, or the log no longer holds what follows the
+   * client's cursor: `reset` tells the page to reload what it shows), with the current state.
+   */
+  startAt(position: Cursor, reset: boolean, state: string[]): void {
+    this.cursor = position;
+    const id = formatCursor(position);
+    if (reset) {
+      this.subscriber?.next({ type: 'reset', id, data: '' });
     }
-    missed
-      .filter((event) => event.id > (sent?.get(event.name) ?? 0))
-      .forEach((event) => this.deliver(event));
+    state.forEach((json) => this.subscriber?.next({ id, data: json }));
+    this.release();
   }
 
   deliver(event: StreamEvent): void {
-    if (this.early) {
-      this.early.push(event);
-    } else if (!this.backlogIds?.has(event.id)) {
-      this.send(event);
+    if (this.ended) {
+      return;
+    }
+    if (this.held) {
+      this.held.push(event);
+    } else if (this.isNext(event)) {
+      this.accept(event);
+    } else if (!this.isSent(event)) {
+      this.held = [event];
+      this.onGap(this);
     }
   }
 
@@ -122,29 +120,71 @@ export class StreamConnection {
    * session is over), then the response ends.
    */
   endSession(): void {
-    this.subscriber?.next({ type: 'session_ended', id: String(this.lastSentId), data: '' });
+    if (this.ended) {
+      return;
+    }
+    this.ended = true;
+    const id = this.cursor ? formatCursor(this.cursor) : '';
+    this.subscriber?.next({ type: 'session_ended', id, data: '' });
     this.subscriber?.complete();
   }
 
-  /** Ends the response; EventSource reconnects and resumes after `lastSentId`. */
+  /** Ends the response; EventSource reconnects and resumes after the cursor. */
   close(): void {
+    this.ended = true;
     this.subscriber?.complete();
   }
 
   /** The server is stopping: tells the client when to come back, then ends the response. */
   closeForRestart(retryMs: number): void {
-    this.subscriber?.next({ id: String(this.lastSentId), retry: retryMs });
+    this.ended = true;
+    this.subscriber?.next({ id: this.cursor ? formatCursor(this.cursor) : '', retry: retryMs });
     this.subscriber?.complete();
   }
 
-  private send(event: StreamEvent): void {
-    this.lastSentId = Math.max(this.lastSentId, event.id);
-    if (this.sentDuringCatchUp) {
-      this.sentDuringCatchUp.set(
-        event.name,
-        Math.max(event.id, this.sentDuringCatchUp.get(event.name) ?? 0),
-      );
+  /** Sends what was held during a read, in the same way as if it arrived now. */
+  private release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    held.forEach((event) => this.deliver(event));
+  }
+
+  private isSent(event: StreamEvent): boolean {
+    const cursor = this.cursor as Cursor;
+    return event.userId === null
+      ? event.seq <= cursor.announcement
+      : event.seq <= cursor.seq;
+  }
+
+  /**
+   * The user's next event, with every announcement before it sent. An announcement is never
+   * sent live: which of the user's events precede it, only the log knows.
+   */
+  private isNext(event: StreamEvent): boolean {
+    const cursor = this.cursor as Cursor;
+    return (
+      event.userId !== null &&
+      event.seq === cursor.seq + 1 &&
+      event.announcementsBefore <= cursor.announcement
+    );
+  }
+
+  /** Moves the cursor past the event and sends it, or acts on it (a session end). */
+  private accept(event: StreamEvent): void {
+    if (this.ended || this.isSent(event)) {
+      return;
     }
-    this.subscriber?.next(messageOf(event));
+    const cursor = this.cursor as Cursor;
+    this.cursor =
+      event.userId === null
+        ? { seq: cursor.seq, announcement: event.seq }
+        : { seq: event.seq, announcement: cursor.announcement };
+    if (event.endsSession !== undefined) {
+      if (event.endsSession === null || event.endsSession === this.sessionId) {
+        this.endSession();
+      }
+      return;
+    }
+    this.subscriber?.next({ id: formatCursor(this.cursor), data: event.json });
   }
 }

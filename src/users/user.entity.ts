@@ -52,6 +52,13 @@ export class User {
   @Column({ type: 'boolean', default: false })
   disabled!: boolean;
 
+  /**
+   * The number of the user's newest event (src/notifications/event.entity.ts). Events are
+   * numbered under this row's lock, so a user's events commit in the order of their numbers.
+   */
+  @Column({ name: 'event_seq', type: 'int', default: 0 })
+  eventSeq!: number;
+
   @Column({ name: 'created_at', ...TIMESTAMP_COLUMN })
   createdAt!: Date;
 

@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Brackets, EntityManager, QueryFailedError, Repository } from 'typeorm';
+import { Brackets, EntityManager, In, QueryFailedError, Repository } from 'typeorm';
 import { fieldError, FormErrors } from '../common/forms/validate-form';
 import { PageRequest } from '../common/pagination';
 import { EditProfileDto } from './dto/edit-profile.dto';
@@ -152,29 +152,28 @@ export class UsersService {
   }
 
   /**
-   * Reads the user inside a transaction and, on MySQL, locks the row until it ends: the
-   * per-user serialisation point for changes to their unread count. (SQLite transactions are
-   * already serialised by TransactionService.)
-   */
-  async lockForUpdate(manager: EntityManager, id: number): Promise<User> {
-    const sqlite = manager.connection.options.type === 'better-sqlite3';
-    return manager.getRepository(User).findOneOrFail({
-      where: { id },
-      lock: sqlite ? undefined : { mode: 'pessimistic_write' },
-    });
-  }
-
-  /**
-   * lockForUpdate for several users, taken in ascending id order (returned in the order
-   * asked): every transaction that locks more than one user row takes them in the same
-   * order, so no two can each hold a row the other waits for.
+   * Reads the users inside a transaction and, on MySQL, locks their rows until it ends: the
+   * per-user serialisation point for their unread counts and their event numbers (SQLite
+   * transactions are already serialised by TransactionService). One statement, which reads
+   * and locks the rows in ascending id order: every transaction that locks more than one
+   * user row takes them in the same order, so no two can each hold a row the other waits
+   * for. Returned in the order asked; 404 if one is gone.
    */
   async lockAllForUpdate(manager: EntityManager, ids: number[]): Promise<User[]> {
-    const locked = new Map<number, User>();
-    for (const id of [...new Set(ids)].sort((a, b) => a - b)) {
-      locked.set(id, await this.lockForUpdate(manager, id));
-    }
-    return ids.map((id) => locked.get(id) as User);
+    const sqlite = manager.connection.options.type === 'better-sqlite3';
+    const rows = await manager.getRepository(User).find({
+      where: { id: In([...new Set(ids)]) },
+      order: { id: 'ASC' },
+      lock: sqlite ? undefined : { mode: 'pessimistic_write' },
+    });
+    const byId = new Map(rows.map((user) => [user.id, user]));
+    return ids.map((id) => {
+      const user = byId.get(id);
+      if (!user) {
+        throw new NotFoundException('errors.user_not_found');
+      }
+      return user;
+    });
   }
 
   /** Admin search: `q` matches part of the username or email. */

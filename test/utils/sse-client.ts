@@ -8,6 +8,15 @@ export interface SseFrame {
   comment?: string;
 }
 
+export interface StreamedEvent {
+  id: string;
+  seq: number;
+  announcement: number;
+  name: string;
+  data: unknown;
+  timestamp: number;
+}
+
 /** A raw Server-Sent Events reader: every frame as it came over the wire. */
 export class SseClient {
   readonly frames: SseFrame[] = [];
@@ -39,14 +48,27 @@ export class SseClient {
     });
   }
 
-  /** Data frames, parsed: {id, name, data, timestamp}. */
-  get events(): { id: number; name: string; data: unknown; timestamp: number }[] {
+  /**
+   * Data frames, parsed: {id, name, data, timestamp}, with the id (the cursor `seq:announcement`)
+   * split into `seq` and `announcement`.
+   */
+  get events(): StreamedEvent[] {
     return this.frames
-      .filter((f) => f.data !== undefined)
-      .map((f) => ({
-        id: Number(f.id),
-        ...(JSON.parse(f.data as string) as { name: string; data: unknown; timestamp: number }),
-      }));
+      .filter((f) => f.data)
+      .map((f) => {
+        const [seq, announcement] = (f.id ?? '').split(':').map(Number);
+        return {
+          id: f.id ?? '',
+          seq,
+          announcement,
+          ...(JSON.parse(f.data as string) as { name: string; data: unknown; timestamp: number }),
+        };
+      });
+  }
+
+  /** The id of the last frame that had one: where a reconnect resumes. */
+  get lastEventId(): string {
+    return this.frames.filter((f) => f.id !== undefined).at(-1)?.id ?? '';
   }
 
   async waitFor(predicate: (client: SseClient) => boolean, timeoutMs = 3000): Promise<void> {

@@ -11,8 +11,4 @@ export class InProcessNotificationBus extends NotificationBus {
   publishToAll(event: StreamEvent): void {
     this.receiver?.deliver(null, event);
   }
-
-  endStreams(userId: number, sessionId: string | null): void {
-    this.receiver?.endStreams(userId, sessionId);
-  }
 }

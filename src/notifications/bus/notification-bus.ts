@@ -1,27 +1,34 @@
-/** A stored notification on its way to the user's open streams. */
+/** A committed event on its way to the open streams of its user (or of everyone). */
 export interface StreamEvent {
-  /** The notification id: the SSE event id, so a client can resume after it. */
-  id: number;
+  /** Whose log holds it; null for an announcement to everyone. */
+  userId: number | null;
+  /** Its number in that log, or among announcements. */
+  seq: number;
+  /** How many announcements committed before it: its place among them. */
+  announcementsBefore: number;
   name: string;
   /** {name, data, timestamp} as JSON, serialised once for every connection it goes to. */
   json: string;
+  /**
+   * For a session end: the session that ended, or null for all of the user's sessions. The
+   * stream acts on it and never sends it (other sessions' ids stay on the server).
+   */
+  endsSession?: string | null;
 }
 
 /**
  * This process's registry of open streams: the one place the bus hands what it carries to.
- * Control messages (end streams, resync) are calls of their own, never fake events.
+ * The control message (resync) is a call of its own, never a fake event.
  */
 export interface StreamReceiver {
   /** An event for one user's streams, or for every stream when `userId` is null. */
   deliver(userId: number | null, event: StreamEvent): void;
-  /** Ends the user's streams opened with session `sessionId`, or all of them when null. */
-  endStreams(userId: number, sessionId: string | null): void;
   /** Fan-out may have lost events: every stream catches up from the database. */
   resync(): void;
 }
 
 /**
- * Carries committed notifications and session ends to the open streams of their user. The
+ * Carries committed events (session ends among them) to the open streams of their user. The
  * in-process bus serves a single process; a pub/sub implementation (Redis) fans out across
  * processes behind the same interface, so controllers and services never change.
  */
@@ -37,7 +44,4 @@ export abstract class NotificationBus {
 
   /** Hands one event to every open stream: the same object, so its bytes are built once. */
   abstract publishToAll(event: StreamEvent): void;
-
-  /** Ends the user's streams of one session (logout), or all of them (null), in every process. */
-  abstract endStreams(userId: number, sessionId: string | null): void;
 }

@@ -4,10 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { InProcessNotificationBus } from './in-process-notification-bus';
 import { StreamEvent } from './notification-bus';
 
-/** What travels over the channel: an event, or the end of a user's streams. */
+/** What travels over the channel: an event, or a call to catch up. */
 type Envelope = { origin: string } & (
   | { kind: 'event'; /** null: for every user. */ userId: number | null; event: StreamEvent }
-  | { kind: 'end'; userId: number; sessionId: string | null }
   /** A publish of this origin failed or may have: the others catch up from the database. */
   | { kind: 'resync' }
 );
@@ -95,11 +94,6 @@ export class RedisNotificationBus
     this.send({ origin: this.origin, kind: 'event', userId: null, event });
   }
 
-  override endStreams(userId: number, sessionId: string | null): void {
-    super.endStreams(userId, sessionId);
-    this.send({ origin: this.origin, kind: 'end', userId, sessionId });
-  }
-
   private send(envelope: Envelope): void {
     this.publisher.publish(CHANNEL, JSON.stringify(envelope)).then(
       () => (this.publishFailures = 0),
@@ -149,9 +143,7 @@ export class RedisNotificationBus
       if (envelope.origin === this.origin) {
         return;
       }
-      if (envelope.kind === 'end') {
-        super.endStreams(envelope.userId, envelope.sessionId);
-      } else if (envelope.kind === 'resync') {
+      if (envelope.kind === 'resync') {
         this.receiver?.resync();
       } else {
         this.receiver?.deliver(envelope.userId, envelope.event);

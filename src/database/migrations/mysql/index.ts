@@ -7,6 +7,7 @@ import { BroadcastNotifications1795748201489 } from './1795748201489-BroadcastNo
 import { Sessions1795972130817 } from './1795972130817-Sessions';
 import { UsernameLower1795974026758 } from './1795974026758-UsernameLower';
 import { Conversations1796452292301 } from './1796452292301-Conversations';
+import { EventLog1796589972664 } from './1796589972664-EventLog';
 
 export const MYSQL_MIGRATIONS = [
   Users1795583128549,
@@ -17,4 +18,5 @@ export const MYSQL_MIGRATIONS = [
   Sessions1795972130817,
   UsernameLower1795974026758,
   Conversations1796452292301,
+  EventLog1796589972664,
 ];

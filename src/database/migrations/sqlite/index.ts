@@ -7,6 +7,7 @@ import { BroadcastNotifications1795748189487 } from './1795748189487-BroadcastNo
 import { Sessions1795972119190 } from './1795972119190-Sessions';
 import { UsernameLower1795974020865 } from './1795974020865-UsernameLower';
 import { Conversations1796452254189 } from './1796452254189-Conversations';
+import { EventLog1796589948866 } from './1796589948866-EventLog';
 
 export const SQLITE_MIGRATIONS = [
   Users1795583124815,
@@ -17,4 +18,5 @@ export const SQLITE_MIGRATIONS = [
   Sessions1795972119190,
   UsernameLower1795974020865,
   Conversations1796452254189,
+  EventLog1796589948866,
 ];

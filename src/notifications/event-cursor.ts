@@ -1,0 +1,29 @@
+/**
+ * A position in one user's order of events: the number of the last personal event and of the
+ * last announcement a client has. It is the SSE id of every event the stream sends, written
+ * `seq:announcement` (e.g. `17:3`), so EventSource hands it back as Last-Event-ID.
+ */
+export interface Cursor {
+  seq: number;
+  announcement: number;
+}
+
+export function formatCursor(cursor: Cursor): string {
+  return `${cursor.seq}:${cursor.announcement}`;
+}
+
+/** A Last-Event-ID that names no position this server gave out (an id of an older version). */
+export const UNKNOWN_CURSOR = 'unknown';
+
+/**
+ * The first cursor among the candidates (the Last-Event-ID header, then ?lastEventId=): null
+ * when none was sent (a fresh stream), UNKNOWN_CURSOR when one was sent that is not ours.
+ */
+export function parseCursor(...candidates: unknown[]): Cursor | typeof UNKNOWN_CURSOR | null {
+  const sent = candidates.filter((value) => typeof value === 'string' && value !== '');
+  if (sent.length === 0) {
+    return null;
+  }
+  const match = /^(\d{1,15}):(\d{1,15})$/.exec(sent[0] as string);
+  return match ? { seq: Number(match[1]), announcement: Number(match[2]) } : UNKNOWN_CURSOR;
+}
