@@ -3,9 +3,10 @@ import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { AUTH_COOKIE } from '../src/auth/auth-cookie';
 import { Message } from '../src/messages/message.entity';
+import { IsNull } from 'typeorm';
+import { Event } from '../src/notifications/event.entity';
 import { Notification } from '../src/notifications/notification.entity';
 import { NotificationsService } from '../src/notifications/notifications.service';
-import { TransactionService } from '../src/database/transaction.service';
 import { User } from '../src/users/user.entity';
 import { authCookieFor, createUser, DEFAULT_PASSWORD } from './factories/user.factory';
 import { BrowserSession } from './utils/browser-session';
@@ -70,20 +71,24 @@ describe('Notification stream (e2e)', () => {
     expect(stream.response.headers['x-accel-buffering']).toBe('no');
     expect(stream.response.headers['content-encoding']).toBeUndefined();
     await stream.waitFor((s) => s.frames.some((f) => f.retry === '2500'));
-    expect(stream.frames[0]).toEqual({ id: '0', retry: '2500' });
+    expect(stream.frames[0]).toEqual({ id: '', retry: '2500' });
 
     await sendToBob('hello');
     await stream.waitFor((s) => s.events.length === 2);
     const [event, announced] = stream.events;
     expect(event).toEqual({
-      id: expect.any(Number),
+      id: '1:0',
+      seq: 1,
+      announcement: 0,
       name: 'unread_message_count',
       data: 1,
       timestamp: expect.any(Number),
     });
     const hello = await t.dataSource.getRepository(Message).findOneByOrFail({ body: 'hello' });
     expect(announced).toEqual({
-      id: expect.any(Number),
+      id: '2:0',
+      seq: 2,
+      announcement: 0,
       name: 'new_message',
       data: { id: hello.id, peer: 'alice' },
       timestamp: expect.any(Number),
@@ -91,16 +96,17 @@ describe('Notification stream (e2e)', () => {
     const notifications = await request(t.app.getHttpServer())
       .get('/notifications?since=0')
       .set('Cookie', await authCookieFor(t.app, bob));
-    expect(notifications.body).toEqual(
-      [event, announced].map((e) => ({ name: e.name, data: e.data, timestamp: e.timestamp })),
-    );
+    // The tutorial's feed serves state: the count, not the history.
+    expect(notifications.body).toEqual([
+      { name: 'unread_message_count', data: 1, timestamp: expect.any(Number) },
+    ]);
     const dataFrame = stream.frames.find((f) => f.data !== undefined);
     expect(Object.keys(dataFrame ?? {}).sort()).toEqual(['data', 'id']);
 
     await sendToBob('again');
     await stream.waitFor((s) => counts(s).length === 2);
     expect(counts(stream)[1].data).toBe(2);
-    expect(counts(stream)[1].id).toBeGreaterThan(event.id);
+    expect(counts(stream)[1].seq).toBe(3);
   });
 
   it('should send nothing for a change that was rolled back', async () => {
@@ -108,19 +114,20 @@ describe('Notification stream (e2e)', () => {
     await stream.waitFor((s) => s.frames.length >= 1);
     // The notification is stored (and its publication queued), then the transaction fails.
     const notifications = t.app.get(NotificationsService);
-    const realAdd = notifications.add.bind(notifications);
-    const fail = jest.spyOn(notifications, 'add').mockImplementationOnce(async (...args) => {
-      await realAdd(...args);
+    const realRecord = notifications.record.bind(notifications);
+    const fail = jest.spyOn(notifications, 'record').mockImplementationOnce(async (...args) => {
+      await realRecord(...args);
       throw new Error('deadlock');
     });
     expect((await sendToBob('rolled back')).status).toBe(500);
     fail.mockRestore();
     await sendToBob('committed');
     await stream.waitFor((s) => s.events.length >= 2);
-    await new Promise((resolve) => setTimeout(resolve, 200));
     const stored = await t.dataSource.getRepository(Message).find();
     expect(stored.map((m) => m.body)).toEqual(['committed']);
     const [committed] = stored;
+    // The rolled-back events took no number: the committed ones are 1 and 2.
+    expect(stream.events.map((e) => e.id)).toEqual(['1:0', '2:0']);
     expect(stream.events.map((e) => [e.name, e.data])).toEqual([
       ['unread_message_count', 1],
       ['new_message', { id: committed.id, peer: 'alice' }],
@@ -226,15 +233,19 @@ describe('Notification stream (e2e)', () => {
     // then the stream's, then the pending limit drops the connection.
     let sent = 0;
     while (sent < 400 && (sent % 10 !== 0 || (await openStreams()) > 0)) {
-      await notifications.addForAll('announcement', { message: `${sent} ${big}` });
+      await notifications.announce('announcement', { message: `${sent} ${big}` });
       sent++;
     }
     expect(await openStreams()).toBe(0);
     expect(sent).toBeLessThan(400);
-    const lastSeen = stalled.events.at(-1)?.id ?? 0;
-    const resumed = await connect(bob, { 'Last-Event-ID': String(lastSeen) });
-    await resumed.waitFor((s) => s.events.length === 1);
-    expect((resumed.events[0].data as { message: string }).message).toMatch(
+    const lastSeen = stalled.events.at(-1)?.announcement ?? 0;
+    const resumed = await connect(bob, { 'Last-Event-ID': `0:${lastSeen}` });
+    await resumed.waitFor((s) => s.events.length === sent - lastSeen);
+    // Every announcement it missed, in order, once: the last is the newest.
+    expect(resumed.events.map((e) => e.announcement)).toEqual(
+      Array.from({ length: sent - lastSeen }, (_, i) => lastSeen + 1 + i),
+    );
+    expect((resumed.events.at(-1)?.data as { message: string }).message).toMatch(
       new RegExp(`^${sent - 1} `),
     );
   });
@@ -242,99 +253,117 @@ describe('Notification stream (e2e)', () => {
   it("should never send one user's notifications to another", async () => {
     const bobStream = await connect(bob);
     const carolStream = await connect(carol);
+    const toCarol = () =>
+      alice.submit('/send_message/carol', '/send_message/carol', { message: 'marker' });
     await sendToBob('private');
     await bobStream.waitFor((s) => counts(s).length === 1 && newMessages(s).length === 1);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(carolStream.events).toEqual([]);
+    // A later event of carol's own: when it arrived, bob's would have, had it leaked.
+    await toCarol();
+    await carolStream.waitFor((s) => newMessages(s).length === 1);
+    expect(carolStream.events.map((e) => e.name)).toEqual(['unread_message_count', 'new_message']);
     // No parameter lets one subscribe to someone else's stream.
     const sneaky = await connect(carol, {}, `?user=${bob.id}&userId=${bob.id}`);
     await sendToBob('private again');
     await bobStream.waitFor((s) => counts(s).length === 2 && newMessages(s).length === 2);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(sneaky.events).toEqual([]);
-  });
-
-  it('should send the current notifications to a fresh stream', async () => {
-    await sendToBob('one');
-    await sendToBob('two');
-    const two = await t.dataSource.getRepository(Message).findOneByOrFail({ body: 'two' });
-    const stream = await connect(bob);
-    await stream.waitFor((s) => s.events.length === 2);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    // The current state only: one event per name, the newest.
-    expect(stream.events.map((e) => [e.name, e.data])).toEqual([
-      ['unread_message_count', 2],
-      ['new_message', { id: two.id, peer: 'alice' }],
+    await toCarol();
+    await sneaky.waitFor((s) => newMessages(s).length === 1);
+    expect(sneaky.events.map((e) => (e.data as { peer?: string }).peer ?? e.data)).toEqual([
+      2,
+      'alice',
     ]);
   });
 
+  it('should start a fresh stream with the current state at the current position', async () => {
+    await sendToBob('one');
+    await sendToBob('two');
+    const stream = await connect(bob);
+    await stream.waitFor((s) => s.states.length === 1);
+    // State, not history: the count, at the position after bob's four events.
+    expect(stream.states.map((e) => [e.id, e.name, e.data])).toEqual([
+      ['4:0', 'unread_message_count', 2],
+    ]);
+    await sendToBob('three');
+    await stream.waitFor((s) => s.events.length === 2);
+    expect(stream.events.map((e) => e.id)).toEqual(['5:0', '6:0']);
+  });
+
   it.each([
-    [
-      'the Last-Event-ID header',
-      (id: number) => ({ headers: { 'Last-Event-ID': String(id) }, query: '' }),
-    ],
+    ['the Last-Event-ID header', (id: string) => ({ headers: { 'Last-Event-ID': id }, query: '' })],
     [
       'the lastEventId query parameter',
-      (id: number) => ({ headers: {}, query: `?lastEventId=${id}` }),
+      (id: string) => ({ headers: {}, query: `?lastEventId=${encodeURIComponent(id)}` }),
     ],
   ])('should replay exactly the missed events once, resuming from %s', async (_, resumeFrom) => {
     const first = await connect(bob);
     await sendToBob('one');
     await first.waitFor((s) => s.events.length === 2);
-    const seen = Math.max(...first.events.map((e) => e.id));
+    const seen = first.lastEventId;
+    expect(seen).toBe('2:0');
     first.close();
 
     await sendToBob('two');
     await sendToBob('three');
-    const three = await t.dataSource.getRepository(Message).findOneByOrFail({ body: 'three' });
+    const [two, three] = await t.dataSource
+      .getRepository(Message)
+      .find({ where: [{ body: 'two' }, { body: 'three' }], order: { id: 'ASC' } });
     const { headers, query } = resumeFrom(seen);
     const resumed = await connect(bob, headers, query);
-    await resumed.waitFor((s) => s.events.length === 2);
-    expect(resumed.frames[0]).toEqual({ id: String(seen), retry: '2500' });
-    expect(resumed.events.map((e) => [e.name, e.data])).toEqual([
-      ['unread_message_count', 3],
-      ['new_message', { id: three.id, peer: 'alice' }],
+    await resumed.waitFor((s) => s.events.length === 4);
+    expect(resumed.frames[0]).toEqual({ id: seen, retry: '2500' });
+    expect(resumed.states.map((e) => [e.id, e.name, e.data])).toEqual([
+      [seen, 'unread_message_count', 3],
     ]);
-    expect(resumed.events.every((e) => e.id > seen)).toBe(true);
+    // Every event, not the newest of each name.
+    expect(resumed.events.map((e) => [e.id, e.name, e.data])).toEqual([
+      ['3:0', 'unread_message_count', 2],
+      ['4:0', 'new_message', { id: two.id, peer: 'alice' }],
+      ['5:0', 'unread_message_count', 3],
+      ['6:0', 'new_message', { id: three.id, peer: 'alice' }],
+    ]);
 
     await sendToBob('four');
-    await resumed.waitFor((s) => s.events.length === 4);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(counts(resumed).map((e) => e.data)).toEqual([3, 4]);
-    expect(resumed.events).toHaveLength(4);
+    await resumed.waitFor((s) => s.events.length === 6);
+    expect(counts(resumed).map((e) => e.data)).toEqual([2, 3, 4]);
 
-    const last = Math.max(...resumed.events.map((e) => e.id));
-    const upToDate = await connect(bob, { 'Last-Event-ID': String(last) });
-    await upToDate.waitFor((s) => s.frames.length >= 1);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(upToDate.events).toEqual([]);
+    const upToDate = await connect(bob, { 'Last-Event-ID': resumed.lastEventId });
+    await upToDate.waitFor((s) => s.states.length === 1);
+    await sendToBob('five');
+    await upToDate.waitFor((s) => newMessages(s).length === 1);
+    // Nothing before the marker: only what came after the cursor.
+    expect(upToDate.events.map((e) => e.id)).toEqual(['9:0', '10:0']);
+    expect(resumed.events.map((e) => e.seq)).toEqual([3, 4, 5, 6, 7, 8, 9, 10]);
   });
 
-  it('should store one announcement for everyone and stream it to every user as one event', async () => {
+  it('should store one announcement for everyone and stream it to every user in their order', async () => {
     await createUser(t.app, 'dave');
     const bobStream = await connect(bob);
     const carolStream = await connect(carol);
+    await bobStream.waitFor((s) => s.frames.length >= 1);
+    await carolStream.waitFor((s) => s.frames.length >= 1);
     const notifications = t.app.get(NotificationsService);
-    expect(await notifications.addForAll('announcement', { message: 'old' })).toBe(4);
-    expect(await notifications.addForAll('announcement', { message: 'новое 🎉' })).toBe(4);
+    expect(await notifications.announce('announcement', { message: 'old' })).toBe(4);
+    await sendToBob('between');
+    expect(await notifications.announce('announcement', { message: 'новое 🎉' })).toBe(4);
 
     const rows = await t.dataSource.getRepository(Notification).findBy({ name: 'announcement' });
     expect(rows.map((r) => [r.userId, r.payload])).toEqual([[null, { message: 'новое 🎉' }]]);
-    for (const stream of [bobStream, carolStream]) {
-      await stream.waitFor((s) => s.events.length === 2);
-      expect(stream.events.map((e) => e.data)).toEqual([
-        { message: 'old' },
-        { message: 'новое 🎉' },
-      ]);
-      expect(stream.events[1].id).toBe(rows[0].id);
-    }
-    const firstId = bobStream.events[0].id;
-    expect(carolStream.events[0].id).toBe(firstId);
+    const logged = await t.dataSource.getRepository(Event).findBy({ userId: IsNull() });
+    expect(logged.map((e) => e.seq)).toEqual([1, 2]);
+    await bobStream.waitFor((s) => s.events.length === 4);
+    expect(bobStream.events.map((e) => [e.id, e.name])).toEqual([
+      ['0:1', 'announcement'],
+      ['1:1', 'unread_message_count'],
+      ['2:1', 'new_message'],
+      ['2:2', 'announcement'],
+    ]);
+    await carolStream.waitFor((s) => s.events.length === 2);
+    expect(carolStream.events.map((e) => [e.id, e.data])).toEqual([
+      ['0:1', { message: 'old' }],
+      ['0:2', { message: 'новое 🎉' }],
+    ]);
 
     // A user's own notification of that name, stored later, is their current one.
-    await t.app
-      .get(TransactionService)
-      .run((tx) => notifications.addCustom(tx, bob.id, 'announcement', { message: 'just bob' }));
+    await notifications.notifyUser(bob.id, 'announcement', { message: 'just bob' });
     const erin = await createUser(t.app, 'erin');
     const current = async (user: User) =>
       (await notifications.since(user.id, 0)).filter((n) => n.name === 'announcement');
@@ -342,15 +371,21 @@ describe('Notification stream (e2e)', () => {
     expect((await current(carol)).map((n) => n.data)).toEqual([{ message: 'новое 🎉' }]);
     expect((await current(erin)).map((n) => n.data)).toEqual([{ message: 'новое 🎉' }]);
     const fresh = await connect(bob);
-    await fresh.waitFor((s) => s.events.length === 1);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(fresh.events.map((e) => e.data)).toEqual([{ message: 'just bob' }]);
+    await fresh.waitFor((s) => s.states.length === 2);
+    expect(fresh.states.map((e) => [e.id, e.data])).toEqual([
+      ['3:2', 1],
+      ['3:2', { message: 'just bob' }],
+    ]);
 
-    // Resuming from before both sends only the newer one.
-    const resumed = await connect(bob, { 'Last-Event-ID': String(firstId) });
-    await resumed.waitFor((s) => s.events.length === 1);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(resumed.events.map((e) => e.data)).toEqual([{ message: 'just bob' }]);
+    // Resuming from after the first: the rest of bob's order, in order.
+    const resumed = await connect(bob, { 'Last-Event-ID': '0:1' });
+    await resumed.waitFor((s) => s.events.length === 4);
+    expect(resumed.events.map((e) => [e.id, e.name])).toEqual([
+      ['1:1', 'unread_message_count'],
+      ['2:1', 'new_message'],
+      ['2:2', 'announcement'],
+      ['3:2', 'announcement'],
+    ]);
   });
 
   it('should write comment-only heartbeats', async () => {

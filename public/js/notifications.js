@@ -256,6 +256,8 @@
       n.id = event.lastEventId;
       deliver(n);
     };
+    // The current state (the badge's count, the announcement), when the stream starts.
+    source.addEventListener('state', source.onmessage);
     source.addEventListener('reset', function (event) {
       reset(event.lastEventId);
       if (channel) {

@@ -61,12 +61,12 @@ export class StreamConnection {
   }
 
   /**
-   * A read's result: the events after the cursor, in order, and the current state (frames of
-   * the cursor's id: they move nothing); then what arrived meanwhile.
+   * A read's result: the current state (`state` frames of the cursor's id: they move nothing),
+   * then the events after the cursor, in order, then what arrived meanwhile.
    */
   replayed(events: StreamEvent[], state: string[] = []): void {
     const id = this.cursor ? formatCursor(this.cursor) : '';
-    state.forEach((json) => this.subscriber?.next({ id, data: json }));
+    state.forEach((json) => this.subscriber?.next({ type: 'state', id, data: json }));
     events.forEach((event) => this.accept(event));
     this.release();
   }
@@ -81,7 +81,7 @@ export class StreamConnection {
     if (reset) {
       this.subscriber?.next({ type: 'reset', id, data: '' });
     }
-    state.forEach((json) => this.subscriber?.next({ id, data: json }));
+    state.forEach((json) => this.subscriber?.next({ type: 'state', id, data: json }));
     this.release();
   }
 

@@ -1,11 +1,17 @@
 import { DataSource } from 'typeorm';
 import { Message } from '../../src/messages/message.entity';
+import { AnnouncementSequence } from '../../src/notifications/announcement-sequence.entity';
+import { Event } from '../../src/notifications/event.entity';
 import { Notification } from '../../src/notifications/notification.entity';
 import { User } from '../../src/users/user.entity';
 
-/** Deletes every row, children before parents (TRUNCATE is refused across foreign keys). */
+/**
+ * Deletes every row, children before parents (TRUNCATE is refused across foreign keys), and
+ * sets the announcement counter back to 0 (its one row stays: migrations create it).
+ */
 export async function clearDatabase(dataSource: DataSource): Promise<void> {
-  for (const entity of [Notification, Message, User]) {
+  for (const entity of [Notification, Event, Message, User]) {
     await dataSource.createQueryBuilder().delete().from(entity).execute();
   }
+  await dataSource.getRepository(AnnouncementSequence).update({ id: 1 }, { lastSeq: 0 });
 }

@@ -53,9 +53,16 @@ export class SseClient {
    * split into `seq` and `announcement`.
    */
   get events(): StreamedEvent[] {
-    return this.frames
-      .filter((f) => f.data)
-      .map((f) => {
+    return this.parse(this.frames.filter((f) => f.data && f.event === undefined));
+  }
+
+  /** The `state` frames a stream starts with (the current value of each name), parsed. */
+  get states(): StreamedEvent[] {
+    return this.parse(this.frames.filter((f) => f.event === 'state'));
+  }
+
+  private parse(frames: SseFrame[]): StreamedEvent[] {
+    return frames.map((f) => {
         const [seq, announcement] = (f.id ?? '').split(':').map(Number);
         return {
           id: f.id ?? '',
