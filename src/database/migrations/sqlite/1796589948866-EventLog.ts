@@ -36,37 +36,43 @@ export class EventLog1796589948866 implements MigrationInterface {
     await queryRunner.query(
       `CREATE UNIQUE INDEX "IDX_notifications_user_name" ON "notifications" ("user_id", "name") `,
     );
-    await queryRunner.query(`DROP INDEX "IDX_events_timestamp"`);
-    await queryRunner.query(`DROP INDEX "IDX_events_user_seq"`);
-    await queryRunner.query(
-      `CREATE TABLE "temporary_events" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "user_id" integer, "seq" integer NOT NULL, "announcements_before" integer NOT NULL, "name" varchar(128) NOT NULL, "payload_json" text NOT NULL, "timestamp" double NOT NULL, CONSTRAINT "FK_09f256fb7f9a05f0ed9927f406b" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE ON UPDATE NO ACTION)`,
-    );
-    await queryRunner.query(
-      `INSERT INTO "temporary_events"("id", "user_id", "seq", "announcements_before", "name", "payload_json", "timestamp") SELECT "id", "user_id", "seq", "announcements_before", "name", "payload_json", "timestamp" FROM "events"`,
-    );
-    await queryRunner.query(`DROP TABLE "events"`);
-    await queryRunner.query(`ALTER TABLE "temporary_events" RENAME TO "events"`);
-    await queryRunner.query(`CREATE INDEX "IDX_events_timestamp" ON "events" ("timestamp") `);
-    await queryRunner.query(
-      `CREATE UNIQUE INDEX "IDX_events_user_seq" ON "events" ("user_id", "seq") `,
-    );
+    // The events rebuild too, like every table rebuild (see withoutSqliteForeignKeys).
+    await withoutSqliteForeignKeys(queryRunner, async () => {
+      await queryRunner.query(`DROP INDEX "IDX_events_timestamp"`);
+      await queryRunner.query(`DROP INDEX "IDX_events_user_seq"`);
+      await queryRunner.query(
+        `CREATE TABLE "temporary_events" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "user_id" integer, "seq" integer NOT NULL, "announcements_before" integer NOT NULL, "name" varchar(128) NOT NULL, "payload_json" text NOT NULL, "timestamp" double NOT NULL, CONSTRAINT "FK_09f256fb7f9a05f0ed9927f406b" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE ON UPDATE NO ACTION)`,
+      );
+      await queryRunner.query(
+        `INSERT INTO "temporary_events"("id", "user_id", "seq", "announcements_before", "name", "payload_json", "timestamp") SELECT "id", "user_id", "seq", "announcements_before", "name", "payload_json", "timestamp" FROM "events"`,
+      );
+      await queryRunner.query(`DROP TABLE "events"`);
+      await queryRunner.query(`ALTER TABLE "temporary_events" RENAME TO "events"`);
+      await queryRunner.query(`CREATE INDEX "IDX_events_timestamp" ON "events" ("timestamp") `);
+      await queryRunner.query(
+        `CREATE UNIQUE INDEX "IDX_events_user_seq" ON "events" ("user_id", "seq") `,
+      );
+    });
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP INDEX "IDX_events_user_seq"`);
-    await queryRunner.query(`DROP INDEX "IDX_events_timestamp"`);
-    await queryRunner.query(`ALTER TABLE "events" RENAME TO "temporary_events"`);
-    await queryRunner.query(
-      `CREATE TABLE "events" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "user_id" integer, "seq" integer NOT NULL, "announcements_before" integer NOT NULL, "name" varchar(128) NOT NULL, "payload_json" text NOT NULL, "timestamp" double NOT NULL)`,
-    );
-    await queryRunner.query(
-      `INSERT INTO "events"("id", "user_id", "seq", "announcements_before", "name", "payload_json", "timestamp") SELECT "id", "user_id", "seq", "announcements_before", "name", "payload_json", "timestamp" FROM "temporary_events"`,
-    );
-    await queryRunner.query(`DROP TABLE "temporary_events"`);
-    await queryRunner.query(
-      `CREATE UNIQUE INDEX "IDX_events_user_seq" ON "events" ("user_id", "seq") `,
-    );
-    await queryRunner.query(`CREATE INDEX "IDX_events_timestamp" ON "events" ("timestamp") `);
+    // The events rebuild, wrapped like up.
+    await withoutSqliteForeignKeys(queryRunner, async () => {
+      await queryRunner.query(`DROP INDEX "IDX_events_user_seq"`);
+      await queryRunner.query(`DROP INDEX "IDX_events_timestamp"`);
+      await queryRunner.query(`ALTER TABLE "events" RENAME TO "temporary_events"`);
+      await queryRunner.query(
+        `CREATE TABLE "events" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "user_id" integer, "seq" integer NOT NULL, "announcements_before" integer NOT NULL, "name" varchar(128) NOT NULL, "payload_json" text NOT NULL, "timestamp" double NOT NULL)`,
+      );
+      await queryRunner.query(
+        `INSERT INTO "events"("id", "user_id", "seq", "announcements_before", "name", "payload_json", "timestamp") SELECT "id", "user_id", "seq", "announcements_before", "name", "payload_json", "timestamp" FROM "temporary_events"`,
+      );
+      await queryRunner.query(`DROP TABLE "temporary_events"`);
+      await queryRunner.query(
+        `CREATE UNIQUE INDEX "IDX_events_user_seq" ON "events" ("user_id", "seq") `,
+      );
+      await queryRunner.query(`CREATE INDEX "IDX_events_timestamp" ON "events" ("timestamp") `);
+    });
     await queryRunner.query(`DROP INDEX "IDX_notifications_user_name"`);
     // Generated by the CLI; wrapped like up.
     await withoutSqliteForeignKeys(queryRunner, () =>
