@@ -7,6 +7,8 @@ import { authCookieFor, createUser, DEFAULT_PASSWORD } from './factories/user.fa
 import { BrowserSession } from './utils/browser-session';
 import { clearDatabase } from './utils/clear-database';
 import { badgeOf, conversationRows, decodeHtml, messageItems } from './utils/pages';
+import { NotificationsService } from '../src/notifications/notifications.service';
+import { EventLogService } from '../src/notifications/event-log.service';
 import { SseClient } from './utils/sse-client';
 import { createTestApp, TestApp } from './utils/test-app';
 
@@ -95,16 +97,31 @@ describe('Blocking users (e2e)', () => {
   };
 
   const streamOf = async (user: User) => {
-    const last = await t.dataSource
-      .getRepository(Notification)
-      .find({ order: { id: 'DESC' }, take: 1 });
+    const from = await t.app.get(EventLogService).position(user.id);
     const client = await SseClient.connect(t.baseUrl, '/notifications/stream', {
       Cookie: await authCookieFor(t.app, user),
-      'Last-Event-ID': String(last[0]?.id ?? 0),
+      'Last-Event-ID': `${from.seq}:${from.announcement}`,
     });
     open.push(client);
     await client.waitFor((s) => s.frames.length >= 1);
     return client;
+  };
+
+  /**
+   * The events of each stream before a marker announced to everyone now: what arrived by the
+   * time the marker did ("nothing arrived" is never a sleep).
+   */
+  const eventsBeforeMarker = async (...clients: SseClient[]) => {
+    await t.app.get(NotificationsService).announce('marker', {});
+    return Promise.all(
+      clients.map(async (client) => {
+        await client.waitFor((c) => c.events.some((e) => e.name === 'marker'));
+        return client.events.slice(
+          0,
+          client.events.findIndex((e) => e.name === 'marker'),
+        );
+      }),
+    );
   };
 
   const counts = (client: SseClient) =>
@@ -254,8 +271,7 @@ describe('Blocking users (e2e)', () => {
 
     await block(a, 'bob');
     expect(await bobsView()).toEqual(before);
-    await sleep(200);
-    expect(bobStream.events).toEqual([]);
+    expect(await eventsBeforeMarker(bobStream)).toEqual([[]]);
     expect(before.profile).toContain('id="send-message-link"');
   });
 

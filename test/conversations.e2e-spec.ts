@@ -8,6 +8,8 @@ import { BrowserSession } from './utils/browser-session';
 import { clearDatabase } from './utils/clear-database';
 import { badgeOf, conversationRows, messageItems, titleOf, withoutTokens } from './utils/pages';
 import { statementsDuring } from './utils/query-log';
+import { NotificationsService } from '../src/notifications/notifications.service';
+import { EventLogService } from '../src/notifications/event-log.service';
 import { SseClient } from './utils/sse-client';
 import { createTestApp, TestApp } from './utils/test-app';
 
@@ -77,16 +79,31 @@ describe('Conversations (e2e)', () => {
 
   /** A stream of the user's that gets only what is stored from now on. */
   const streamOf = async (user: User) => {
-    const last = await t.dataSource
-      .getRepository(Notification)
-      .find({ order: { id: 'DESC' }, take: 1 });
+    const from = await t.app.get(EventLogService).position(user.id);
     const client = await SseClient.connect(t.baseUrl, '/notifications/stream', {
       Cookie: await authCookieFor(t.app, user),
-      'Last-Event-ID': String(last[0]?.id ?? 0),
+      'Last-Event-ID': `${from.seq}:${from.announcement}`,
     });
     open.push(client);
     await client.waitFor((c) => c.frames.length >= 1);
     return client;
+  };
+
+  /**
+   * The events of each stream before a marker announced to everyone now: what arrived by the
+   * time the marker did ("nothing arrived" is never a sleep).
+   */
+  const eventsBeforeMarker = async (...clients: SseClient[]) => {
+    await t.app.get(NotificationsService).announce('marker', {});
+    return Promise.all(
+      clients.map(async (client) => {
+        await client.waitFor((c) => c.events.some((e) => e.name === 'marker'));
+        return client.events.slice(
+          0,
+          client.events.findIndex((e) => e.name === 'marker'),
+        );
+      }),
+    );
   };
 
   const eventsNamed = (client: SseClient, name: string) =>
@@ -247,22 +264,28 @@ describe('Conversations (e2e)', () => {
       expect(seen).toEqual({ peer: 'alice', at: expect.any(Number) });
       expect(seen.at).toBeGreaterThanOrEqual(carolsLast.timestamp.getTime());
       const c = await browserOf('carol');
-      expect(await current(c, 'conversation_seen')).toEqual(seen);
+      // A receipt is history (carol's event log), not state: the feed has none.
+      expect(await current(c, 'conversation_seen')).toBeUndefined();
       // Carol's own count (she never had one) and the others' streams are not touched.
       expect(await current(c, 'unread_message_count')).toBeUndefined();
-      await sleep(200);
-      expect([bobStream.events, daveStream.events]).toEqual([[], []]);
-      expect(carolStream.events.map((e) => e.name)).toEqual(['conversation_seen']);
-      expect(aliceStream.events.map((e) => e.name)).toEqual(['unread_message_count']);
+      const [bobs, daves, carols, alices] = await eventsBeforeMarker(
+        bobStream,
+        daveStream,
+        carolStream,
+        aliceStream,
+      );
+      expect([bobs, daves]).toEqual([[], []]);
+      expect(carols.map((e) => e.name)).toEqual(['conversation_seen']);
+      expect(alices.map((e) => e.name)).toEqual(['unread_message_count']);
 
       // Opening it again, or one with nothing unread, writes no notification.
       const before = await storedNotifications();
       expect((await a.get('/conversations/carol')).status).toBe(200);
       expect((await (await browserOf('bob')).get('/conversations/dave')).status).toBe(200);
       expect(await storedNotifications()).toEqual(before);
-      await sleep(200);
-      expect(carolStream.events.map((e) => e.name)).toEqual(['conversation_seen']);
-      expect(aliceStream.events.map((e) => e.name)).toEqual(['unread_message_count']);
+      const [carolsNow, alicesNow] = await eventsBeforeMarker(carolStream, aliceStream);
+      expect(carolsNow.map((e) => e.name)).toEqual(['conversation_seen', 'marker']);
+      expect(alicesNow.map((e) => e.name)).toEqual(['unread_message_count', 'marker']);
     });
 
     it('should show "99+" above 99, with the exact number in data-count and the notification', async () => {

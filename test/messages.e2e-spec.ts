@@ -263,14 +263,14 @@ describe('Private messages and notifications (e2e)', () => {
     await send(a, 'bob', 'one');
     const names = async (since: unknown) =>
       (await notifications(b, since)).map((n) => n.name).sort();
-    expect(await names('abc')).toEqual(['new_message', 'unread_message_count']);
-    expect(await names('')).toEqual(['new_message', 'unread_message_count']);
+    expect(await names('abc')).toEqual(['unread_message_count']);
+    expect(await names('')).toEqual(['unread_message_count']);
     expect(await notifications(b, Date.now() / 1000 + 60)).toEqual([]);
   });
 
   it('should store neither the message nor the notification when the notification fails', async () => {
     const add = jest
-      .spyOn(t.app.get(NotificationsService), 'add')
+      .spyOn(t.app.get(NotificationsService), 'record')
       .mockRejectedValueOnce(new Error('disk full'));
     const res = await send(a, 'bob', 'lost?');
     add.mockRestore();
@@ -313,15 +313,15 @@ describe('Private messages and notifications (e2e)', () => {
   it('should roll back only the failed send when sends run in parallel', async () => {
     const sendInParallel = await parallelSenders();
     const notifications = t.app.get(NotificationsService);
-    const realAdd = notifications.add.bind(notifications);
+    const realRecord = notifications.record.bind(notifications);
     let calls = 0;
-    const add = jest.spyOn(notifications, 'add').mockImplementation(async (...args) => {
+    const add = jest.spyOn(notifications, 'record').mockImplementation(async (...args) => {
       calls++;
-      if (calls === 3) {
+      if (calls === 2) {
         await new Promise((resolve) => setTimeout(resolve, 20));
         throw new Error('disk full');
       }
-      return realAdd(...args);
+      return realRecord(...args);
     });
     const results = await sendInParallel(20);
     add.mockRestore();

@@ -3,7 +3,6 @@ import {
   Controller,
   Get,
   HttpCode,
-  NotFoundException,
   Post,
   Query,
   Req,
@@ -19,9 +18,7 @@ import {
 import type { Request } from 'express';
 import { ErrorDto } from '../common/api/error.dto';
 import { paginate, PaginatedDto, toPageRequest } from '../common/api/paginated';
-import { TransactionService } from '../database/transaction.service';
 import { NotificationsService } from '../notifications/notifications.service';
-import { UsersService } from '../users/users.service';
 import { AdminApi } from './admin-api.decorator';
 import {
   AdminNotificationDto,
@@ -39,8 +36,6 @@ const NotificationPage = PaginatedDto(AdminNotificationDto, 'AdminNotificationPa
 export class AdminNotificationsController {
   constructor(
     private readonly notifications: NotificationsService,
-    private readonly users: UsersService,
-    private readonly transactions: TransactionService,
   ) {}
 
   @Get()

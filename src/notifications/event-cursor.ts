@@ -16,14 +16,16 @@ export function formatCursor(cursor: Cursor): string {
 export const UNKNOWN_CURSOR = 'unknown';
 
 /**
- * The first cursor among the candidates (the Last-Event-ID header, then ?lastEventId=): null
- * when none was sent (a fresh stream), UNKNOWN_CURSOR when one was sent that is not ours.
+ * The first valid cursor among the candidates (the Last-Event-ID header, then ?lastEventId=):
+ * null when none was sent (a fresh stream), UNKNOWN_CURSOR when only ones not ours were.
  */
 export function parseCursor(...candidates: unknown[]): Cursor | typeof UNKNOWN_CURSOR | null {
-  const sent = candidates.filter((value) => typeof value === 'string' && value !== '');
-  if (sent.length === 0) {
-    return null;
+  const sent = candidates.filter((value): value is string => typeof value === 'string' && !!value);
+  for (const value of sent) {
+    const match = /^(\d{1,15}):(\d{1,15})$/.exec(value);
+    if (match) {
+      return { seq: Number(match[1]), announcement: Number(match[2]) };
+    }
   }
-  const match = /^(\d{1,15}):(\d{1,15})$/.exec(sent[0] as string);
-  return match ? { seq: Number(match[1]), announcement: Number(match[2]) } : UNKNOWN_CURSOR;
+  return sent.length ? UNKNOWN_CURSOR : null;
 }

@@ -3,16 +3,28 @@ import { ConfigService } from '@nestjs/config';
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { Subscription } from 'rxjs';
+import { SessionsService } from '../auth/sessions.service';
 import { InProcessNotificationBus } from './bus/in-process-notification-bus';
 import { StreamEvent } from './bus/notification-bus';
-import { NotificationStreamService, parseLastEventId } from './notification-stream.service';
+import { Cursor, parseCursor, UNKNOWN_CURSOR } from './event-cursor';
+import { EventLogService } from './event-log.service';
+import { NotificationStreamService } from './notification-stream.service';
 import { NotificationsService } from './notifications.service';
 import { SseMessage } from './stream-connection';
 
-const event = (id: number, name = 'unread_message_count'): StreamEvent => ({
-  id,
-  name,
-  json: JSON.stringify({ name, data: id, timestamp: id }),
+/** User 7's event number `seq` (after `before` announcements), or announcement `seq` (user null). */
+const event = (
+  userId: number | null,
+  seq: number,
+  before = 0,
+  extra: Partial<StreamEvent> = {},
+): StreamEvent => ({
+  userId,
+  seq,
+  announcementsBefore: userId === null ? seq - 1 : before,
+  name: userId === null ? 'announcement' : 'new_message',
+  json: JSON.stringify({ seq }),
+  ...extra,
 });
 
 /** A client socket that stops reading while `writableNeedDrain` is true. */
@@ -33,45 +45,72 @@ interface Client {
   completed: boolean;
 }
 
+/** A log read the test answers: `replay` or `position`, and the cursor it was asked from. */
+interface PendingRead {
+  kind: 'replay' | 'position';
+  from?: Cursor;
+  answer: (value: StreamEvent[] | null | Cursor) => void;
+}
+
 describe(NotificationStreamService.name, () => {
   let sut: NotificationStreamService;
   let bus: InProcessNotificationBus;
-  let backlogs: ((events: StreamEvent[]) => void)[];
+  let reads: PendingRead[];
+  let liveSessions: Set<string>;
 
-  const open = (userId: number, lastEventId: number | null = null, sessionId = 's1'): Client => {
+  const open = (
+    userId: number,
+    from: Cursor | typeof UNKNOWN_CURSOR | null = null,
+    sessionId = 's1',
+  ): Client => {
     const socket = new FakeSocket();
     const abort = new AbortController();
     const client = { messages: [], socket, abort, completed: false } as unknown as Client;
     client.subscription = sut
-      .open({
-        userId,
-        sessionId,
-        lastEventId,
-        socket: socket as unknown as Socket,
-        signal: abort.signal,
-      })
+      .open({ userId, sessionId, from, socket: socket as unknown as Socket, signal: abort.signal })
       .subscribe({
         next: (message) => client.messages.push(message),
         complete: () => (client.completed = true),
       });
     return client;
   };
-  const dataIds = (client: Client) =>
-    client.messages.filter((m) => m.data !== undefined).map((m) => Number(m.id));
+  const flush = async () => {
+    for (let i = 0; i < 5; i++) {
+      await Promise.resolve();
+    }
+  };
+  /** Answers the oldest pending read of the log. */
+  const answer = async (value: StreamEvent[] | null | Cursor) => {
+    await flush();
+    const read = reads.shift();
+    if (!read) {
+      throw new Error('no read of the log is pending');
+    }
+    read.answer(value);
+    await flush();
+  };
+  /** The ids of the data frames sent (state frames left out). */
+  const sent = (client: Client) =>
+    client.messages.filter((m) => m.data && m.type === undefined).map((m) => String(m.id));
   const heartbeats = (client: Client) =>
     client.messages.filter((m) => m.comment !== undefined).length;
-  const readBacklog = async (events: StreamEvent[] = []) => {
-    backlogs.shift()?.(events);
-    await Promise.resolve();
-  };
 
   beforeEach(() => {
     jest.useFakeTimers();
-    backlogs = [];
+    reads = [];
+    liveSessions = new Set(['s1', 'laptop', 'phone']);
     bus = new InProcessNotificationBus();
+    const log = {
+      replay: (_: number, from: Cursor) =>
+        new Promise((answer) => reads.push({ kind: 'replay', from, answer })),
+      position: () => new Promise((answer) => reads.push({ kind: 'position', answer })),
+    } as unknown as EventLogService;
     const notifications = {
-      backlog: () => new Promise<StreamEvent[]>((resolve) => backlogs.push(resolve)),
+      since: () => Promise.resolve([{ name: 'unread_message_count', data: 3, timestamp: 1 }]),
     } as unknown as NotificationsService;
+    const sessions = {
+      live: (ids: string[]) => Promise.resolve(new Set(ids.filter((id) => liveSessions.has(id)))),
+    } as unknown as SessionsService;
     const config = {
       getOrThrow: () => ({
         sseHeartbeatMs: 20_000,
@@ -80,7 +119,7 @@ describe(NotificationStreamService.name, () => {
         sseMaxStreamsPerUser: 3,
       }),
     } as unknown as ConfigService;
-    sut = new NotificationStreamService(bus, notifications, config as never);
+    sut = new NotificationStreamService(bus, log, notifications, sessions, config as never);
   });
 
   afterEach(() => {
@@ -88,29 +127,96 @@ describe(NotificationStreamService.name, () => {
     jest.useRealTimers();
   });
 
-  it('should send the retry frame, the backlog, then what arrived meanwhile, once each', async () => {
-    const client = open(7, 10);
-    bus.publish(7, event(12)); // committed after registration, also found by the backlog
-    bus.publish(7, event(13)); // committed after the backlog read
-    await readBacklog([event(11), event(12)]);
-    bus.publish(7, event(14));
-    expect(client.messages[0]).toEqual({ id: '10', retry: 3000 });
-    expect(dataIds(client)).toEqual([11, 12, 13, 14]);
+  it('should start a fresh stream at the current position with the state, then send live events', async () => {
+    const client = open(7);
+    bus.publish(7, event(7, 5)); // committed before the position was read: counted in it
+    await answer({ seq: 5, announcement: 1 });
+    bus.publish(7, event(7, 6, 1));
+    expect(client.messages.slice(0, 2)).toEqual([
+      { id: '', retry: 3000 },
+      {
+        type: 'state',
+        id: '5:1',
+        data: JSON.stringify({ name: 'unread_message_count', data: 3, timestamp: 1 }),
+      },
+    ]);
+    expect(sent(client)).toEqual(['6:1']);
   });
 
-  it('should hand every stream of an event the same message, its JSON as a string', async () => {
-    const first = open(7);
-    const second = open(8);
-    await readBacklog();
-    await readBacklog();
-    const shared = event(20);
-    bus.publish(7, shared);
-    bus.publishToAll(event(21));
-    bus.publish(8, shared);
-    expect(first.messages[1]).toBe(second.messages[2]);
-    expect(first.messages[1]).toEqual({ id: '20', data: shared.json });
-    expect(dataIds(first)).toEqual([20, 21]);
-    expect(dataIds(second)).toEqual([21, 20]);
+  it('should replay every event after the cursor in order, then what arrived meanwhile, once each', async () => {
+    const client = open(7, { seq: 10, announcement: 2 });
+    bus.publish(7, event(7, 12, 2)); // committed after registration, also found by the replay
+    bus.publish(7, event(7, 13, 3)); // committed after the replay read
+    await answer([event(7, 11, 2), event(7, 12, 2), event(null, 3)]);
+    expect(reads).toHaveLength(0);
+    bus.publish(7, event(7, 14, 3));
+    expect(client.messages[0]).toEqual({ id: '10:2', retry: 3000 });
+    expect(client.messages[1]).toMatchObject({ type: 'state', id: '10:2' });
+    expect(sent(client)).toEqual(['11:2', '12:2', '12:3', '13:3', '14:3']);
+  });
+
+  it('should hold what comes after a gap, read the log from the cursor, and send all in order', async () => {
+    const client = open(7, { seq: 4, announcement: 0 });
+    await answer([]);
+    bus.publish(7, event(7, 6)); // 5 is still on its way (another process, or a later commit)
+    expect(sent(client)).toEqual([]);
+    bus.publish(7, event(7, 5)); // arrives while the read runs
+    await answer([event(7, 5), event(7, 6), event(7, 7)]);
+    bus.publish(7, event(7, 7));
+    bus.publish(7, event(7, 8));
+    expect(sent(client)).toEqual(['5:0', '6:0', '7:0', '8:0']);
+  });
+
+  it("should place an announcement where the log puts it in the user's order", async () => {
+    const client = open(7, { seq: 1, announcement: 0 });
+    await answer([]);
+    bus.publishToAll(event(null, 1)); // the user's event 2 committed before it, not yet here
+    expect(reads.map((r) => r.from)).toEqual([{ seq: 1, announcement: 0 }]);
+    await answer([event(7, 2, 0), event(null, 1)]);
+    bus.publish(7, event(7, 2, 0)); // late: already sent
+    bus.publish(7, event(7, 3, 1));
+    expect(sent(client)).toEqual(['2:0', '2:1', '3:1']);
+  });
+
+  it('should reset a client whose cursor the log no longer holds, or one it never gave out', async () => {
+    const pruned = open(7, { seq: 2, announcement: 0 });
+    await answer(null);
+    await answer({ seq: 40, announcement: 3 });
+    expect(pruned.messages[1]).toEqual({ type: 'reset', id: '40:3', data: '' });
+    expect(pruned.messages[2]).toMatchObject({ type: 'state', id: '40:3' });
+    const stranger = open(8, parseCursor('1234'));
+    expect(reads[0].kind).toBe('position');
+    await answer({ seq: 1, announcement: 3 });
+    expect(stranger.messages[1]).toEqual({ type: 'reset', id: '1:3', data: '' });
+  });
+
+  it("should end only the ended session's streams, and never send a session end", async () => {
+    const laptop = open(7, { seq: 0, announcement: 0 }, 'laptop');
+    const phone = open(7, { seq: 0, announcement: 0 }, 'phone');
+    await answer([]);
+    await answer([]);
+    bus.publish(7, event(7, 1, 0, { name: 'session_ended', endsSession: 'laptop' }));
+    expect(laptop.completed).toBe(true);
+    expect(laptop.messages.at(-1)).toEqual({ type: 'session_ended', id: '1:0', data: '' });
+    expect(phone.completed).toBe(false);
+    bus.publish(7, event(7, 2));
+    expect(sent(phone)).toEqual(['2:0']);
+    bus.publish(7, event(7, 3, 0, { name: 'session_ended', endsSession: null }));
+    expect(phone.completed).toBe(true);
+  });
+
+  it('should end the streams of sessions gone on resync, and catch the others up', async () => {
+    const gone = open(7, { seq: 0, announcement: 0 }, 'laptop');
+    const kept = open(7, { seq: 0, announcement: 0 }, 'phone');
+    await answer([]);
+    await answer([]);
+    liveSessions.delete('laptop'); // its end was lost with Redis
+    sut.resync();
+    await flush();
+    expect(gone.completed).toBe(true);
+    expect(reads.map((r) => r.from)).toEqual([{ seq: 0, announcement: 0 }]);
+    await answer([event(7, 1)]);
+    expect(sent(kept)).toEqual(['1:0']);
   });
 
   it('should spread heartbeats over the interval, one comment per stream per interval', () => {
@@ -128,7 +234,7 @@ describe(NotificationStreamService.name, () => {
 
   it('should drop a client whose socket takes nothing for the stall timeout', async () => {
     const client = open(7);
-    await readBacklog();
+    await answer({ seq: 0, announcement: 0 });
     client.socket.writableNeedDrain = true;
     jest.advanceTimersByTime(40_000);
     expect(client.socket.destroyed).toBe(false);
@@ -146,7 +252,7 @@ describe(NotificationStreamService.name, () => {
 
     const abort = new AbortController();
     const socket = null;
-    sut.open({ userId: 7, sessionId: 's', lastEventId: null, socket, signal: abort.signal });
+    sut.open({ userId: 7, sessionId: 's', from: null, socket, signal: abort.signal });
     expect(sut.openCount).toBe(1);
     abort.abort();
     expect(sut.openCount).toBe(0);
@@ -168,54 +274,22 @@ describe(NotificationStreamService.name, () => {
     expect(() => open(7)).not.toThrow();
   });
 
-  it("should end only the logged-out session's streams, with a session_ended event", async () => {
-    const laptop = open(7, null, 'laptop');
-    const phone = open(7, null, 'phone');
-    await readBacklog();
-    await readBacklog();
-    bus.endStreams(7, 'laptop');
-    expect(laptop.completed).toBe(true);
-    expect(laptop.messages.at(-1)).toMatchObject({ type: 'session_ended' });
-    expect(phone.completed).toBe(false);
-    bus.endStreams(7, null);
-    expect(phone.completed).toBe(true);
-  });
-
-  it('should catch every stream up from its last event on resync', async () => {
-    const client = open(7);
-    await readBacklog();
-    bus.publish(7, event(30));
-    sut.resync();
-    await readBacklog([event(31), event(32)]);
-    expect(dataIds(client)).toEqual([30, 31, 32]);
-  });
-
-  it('should not repeat or undo an event that went out live while a catch-up ran', async () => {
-    const client = open(7);
-    await readBacklog();
-    sut.resync();
-    bus.publish(7, event(31)); // arrives live while the catch-up query runs
-    bus.publish(7, event(33, 'announcement'));
-    // The query found 31 too, and an older announcement than the one already sent.
-    await readBacklog([event(31), event(32, 'announcement'), event(34)]);
-    expect(dataIds(client)).toEqual([31, 33, 34]);
-    bus.publish(7, event(35));
-    expect(dataIds(client)).toEqual([31, 33, 34, 35]);
-  });
-
   it('should end every stream with a retry hint when the server stops', async () => {
-    const client = open(7, 12);
-    await readBacklog();
+    const client = open(7, { seq: 12, announcement: 0 });
+    await answer([]);
     sut.beforeApplicationShutdown();
-    expect(client.messages.at(-1)).toEqual({ id: '12', retry: 3000 });
+    expect(client.messages.at(-1)).toEqual({ id: '12:0', retry: 3000 });
     expect(client.completed).toBe(true);
   });
 });
 
-describe(parseLastEventId.name, () => {
-  it('should take the first numeric cursor and ignore anything else', () => {
-    expect(parseLastEventId('42', '7')).toBe(42);
-    expect(parseLastEventId(undefined, '7')).toBe(7);
-    expect(parseLastEventId('abc', ['1'], '-1', '1e3')).toBeNull();
+describe(parseCursor.name, () => {
+  it('should take the first cursor sent, null for none, unknown for one that is not ours', () => {
+    expect(parseCursor('42:3', '7:0')).toEqual({ seq: 42, announcement: 3 });
+    expect(parseCursor('-5', '7:1')).toEqual({ seq: 7, announcement: 1 });
+    expect(parseCursor(undefined, '7:0')).toEqual({ seq: 7, announcement: 0 });
+    expect(parseCursor(undefined, '')).toBeNull();
+    expect(parseCursor('abc')).toBe(UNKNOWN_CURSOR);
+    expect(parseCursor('42')).toBe(UNKNOWN_CURSOR);
   });
 });

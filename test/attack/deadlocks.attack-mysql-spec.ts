@@ -127,13 +127,18 @@ describe('Attack: concurrent sends in both directions (MariaDB locks)', () => {
     }
 
     await expectExactCounts(accepted);
-    // Per send, one count for its recipient and one new_message for each side, each a stored
-    // notification's id, none twice; each user's last count event carries the final count.
+    // Per send, one count for its recipient and one new_message for each side, each numbered
+    // in its user's log, none twice; each user's last count event carries the final count.
     const named = (name: string) => published.filter((p) => p.event.name === name);
     expect(named('unread_message_count')).toHaveLength(SENDERS * SENDS_EACH);
     expect(named('new_message')).toHaveLength(2 * SENDERS * SENDS_EACH);
     expect(published).toHaveLength(3 * SENDERS * SENDS_EACH);
-    expect(new Set(published.map((p) => p.event.id)).size).toBe(published.length);
+    expect(new Set(published.map((p) => `${p.userId}:${p.event.seq}`)).size).toBe(published.length);
+    // Each user's events are numbered 1..n with no gap: every number went to a committed event.
+    for (const user of users) {
+      const seqs = published.filter((p) => p.userId === user.id).map((p) => p.event.seq);
+      expect([...seqs].sort((a, b) => a - b)).toEqual(seqs.map((_, i) => i + 1));
+    }
     const announced = new Map<number, number[]>();
     for (const { userId, event } of named('new_message')) {
       const { id } = (JSON.parse(event.json) as { data: { id: number } }).data;
@@ -150,7 +155,7 @@ describe('Attack: concurrent sends in both directions (MariaDB locks)', () => {
       const events = named('unread_message_count')
         .filter((p) => p.userId === user.id)
         .map((p) => p.event);
-      const newest = events.reduce((a, b) => (b.id > a.id ? b : a));
+      const newest = events.reduce((a, b) => (b.seq > a.seq ? b : a));
       expect((JSON.parse(newest.json) as { data: unknown }).data).toBe(accepted.get(user.id));
     }
   }, 120_000);

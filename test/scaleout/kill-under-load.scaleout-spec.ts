@@ -16,10 +16,10 @@ describe('Scale-out: SIGKILL of a process under load', () => {
   const open: SseClient[] = [];
   const sql = <T>(query: string, params: unknown[] = []) => stack.sql<T>(query, params);
 
-  const connect = async (app: AppProcess, cookie: string, lastEventId = 0) => {
+  const connect = async (app: AppProcess, cookie: string, lastEventId = '') => {
     const client = await SseClient.connect(app.baseUrl, '/notifications/stream', {
       Cookie: cookie,
-      ...(lastEventId ? { 'Last-Event-ID': String(lastEventId) } : {}),
+      ...(lastEventId ? { 'Last-Event-ID': lastEventId } : {}),
     });
     open.push(client);
     await client.waitFor((c) => c.frames.length >= 1);
@@ -29,7 +29,7 @@ describe('Scale-out: SIGKILL of a process under load', () => {
     clients
       .flatMap((c) => c.events)
       .filter((e) => e.name === 'unread_message_count')
-      .sort((a, b) => a.id - b.id)
+      .sort((a, b) => a.seq - b.seq)
       .at(-1);
 
   beforeAll(async () => {
@@ -77,7 +77,7 @@ describe('Scale-out: SIGKILL of a process under load', () => {
     await p2.stop('SIGKILL');
     // The load balancer sends the browsers to the process left, each resuming after its last id.
     for (const name of RECIPIENTS) {
-      const seen = lastEvent(streams.get(name) ?? [])?.id ?? 0;
+      const seen = lastEvent(streams.get(name) ?? [])?.id ?? '';
       streams.get(name)?.push(await connect(p1, cookies.get(name) as string, seen));
     }
     await new Promise((resolve) => setTimeout(resolve, 700));

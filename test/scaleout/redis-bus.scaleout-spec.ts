@@ -7,17 +7,20 @@ import { RedisProcess } from './app-process';
 class Recorder implements StreamReceiver {
   readonly seen: string[] = [];
   deliver(userId: number | null, event: StreamEvent): void {
-    this.seen.push(`event ${userId} ${event.id}`);
-  }
-  endStreams(userId: number, sessionId: string | null): void {
-    this.seen.push(`end ${userId} ${sessionId}`);
+    this.seen.push(`event ${userId} ${event.seq}`);
   }
   resync(): void {
     this.seen.push('resync');
   }
 }
 
-const event = (id: number): StreamEvent => ({ id, name: 'unread_message_count', json: '{}' });
+const event = (seq: number): StreamEvent => ({
+  userId: seq,
+  seq,
+  announcementsBefore: 0,
+  name: 'unread_message_count',
+  json: '{}',
+});
 
 async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -95,8 +98,8 @@ describe('Redis notification bus: a lost publish', () => {
 
   it('should not make anyone resync while publishing works', async () => {
     a.publish(4, event(4));
-    a.endStreams(4, 'sid');
-    await until(() => bSeen.seen.includes('end 4 sid'), 'the session end on the other bus');
-    expect(bSeen.seen).toEqual(['event 4 4', 'end 4 sid']);
+    a.publish(5, event(5));
+    await until(() => bSeen.seen.includes('event 5 5'), 'the second event on the other bus');
+    expect(bSeen.seen).toEqual(['event 4 4', 'event 5 5']);
   });
 });

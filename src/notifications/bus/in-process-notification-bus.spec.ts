@@ -1,7 +1,13 @@
 import { InProcessNotificationBus } from './in-process-notification-bus';
 import { StreamEvent, StreamReceiver } from './notification-bus';
 
-const event = (id: number): StreamEvent => ({ id, name: 'unread_message_count', json: '{}' });
+const event = (userId: number | null, seq: number): StreamEvent => ({
+  userId,
+  seq,
+  announcementsBefore: 0,
+  name: 'unread_message_count',
+  json: '{}',
+});
 
 describe(InProcessNotificationBus.name, () => {
   let sut: InProcessNotificationBus;
@@ -11,27 +17,20 @@ describe(InProcessNotificationBus.name, () => {
     sut = new InProcessNotificationBus();
     received = [];
     const receiver: StreamReceiver = {
-      deliver: (userId, e) => received.push(`deliver ${userId} ${e.id}`),
-      endStreams: (userId, sessionId) => received.push(`end ${userId} ${sessionId}`),
+      deliver: (userId, e) => received.push(`deliver ${userId} ${e.seq}`),
       resync: () => received.push('resync'),
     };
     sut.attach(receiver);
   });
 
   it("should hand each event to the registry with its user, or null for everyone's", () => {
-    sut.publish(1, event(10));
-    sut.publishToAll(event(11));
+    sut.publish(1, event(1, 10));
+    sut.publishToAll(event(null, 11));
     expect(received).toEqual(['deliver 1 10', 'deliver null 11']);
-  });
-
-  it('should hand session ends to the registry as their own call', () => {
-    sut.endStreams(3, 'abc');
-    sut.endStreams(3, null);
-    expect(received).toEqual(['end 3 abc', 'end 3 null']);
   });
 
   it('should drop what it carries while no registry is attached', () => {
     const detached = new InProcessNotificationBus();
-    expect(() => detached.publish(1, event(1))).not.toThrow();
+    expect(() => detached.publish(1, event(1, 1))).not.toThrow();
   });
 });
