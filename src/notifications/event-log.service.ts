@@ -107,11 +107,22 @@ export class EventLogService {
       const payloadJson = JSON.stringify(data);
       return { userId, seq: last + 1, announcementsBefore, name, payloadJson, timestamp };
     });
-    await tx.manager.createQueryBuilder().insert().into(Event).values(rows).updateEntity(false).execute();
-    await this.saveSeqs(tx.manager, new Map(rows.map((row) => [row.userId, seqs.get(row.userId)!])));
+    await tx.manager
+      .createQueryBuilder()
+      .insert()
+      .into(Event)
+      .values(rows)
+      .updateEntity(false)
+      .execute();
+    await this.saveSeqs(
+      tx.manager,
+      new Map(rows.map((row) => [row.userId, seqs.get(row.userId)!])),
+    );
     locked.forEach((user) => (user.eventSeq = seqs.get(user.id) ?? user.eventSeq));
     const published = rows.map(toStreamEvent);
-    tx.afterCommit(() => published.forEach((event) => this.bus.publish(event.userId as number, event)));
+    tx.afterCommit(() =>
+      published.forEach((event) => this.bus.publish(event.userId as number, event)),
+    );
   }
 
   /** Appends an announcement to everyone's order: one row, numbered under the counter's lock. */

@@ -94,7 +94,7 @@ export class NotificationsController {
   @ApiOperation({
     summary: "Server-Sent Events: the current state, then every event of the user's log in order",
     description:
-      'Each event: `id` = the cursor `seq:announcement` (the user\'s event number and the ' +
+      "Each event: `id` = the cursor `seq:announcement` (the user's event number and the " +
       'announcement number), `data` = {name, data, timestamp}. The stream starts with the ' +
       'current state (frames with the id the client sent). Resume with the `Last-Event-ID` ' +
       'header or `?lastEventId=`: every event after it follows, in order, once. When the log ' +

@@ -151,9 +151,7 @@ export class StreamConnection {
 
   private isSent(event: StreamEvent): boolean {
     const cursor = this.cursor as Cursor;
-    return event.userId === null
-      ? event.seq <= cursor.announcement
-      : event.seq <= cursor.seq;
+    return event.userId === null ? event.seq <= cursor.announcement : event.seq <= cursor.seq;
   }
 
   /**
