@@ -7,8 +7,8 @@ import { authCookieFor, createUser, DEFAULT_PASSWORD } from './factories/user.fa
 import { BrowserSession } from './utils/browser-session';
 import { clearDatabase } from './utils/clear-database';
 import { badgeOf, conversationRows, decodeHtml, messageItems } from './utils/pages';
-import { NotificationsService } from '../src/notifications/notifications.service';
 import { EventLogService } from '../src/notifications/event-log.service';
+import { eventsBeforeMarker } from './utils/stream-marker';
 import { SseClient } from './utils/sse-client';
 import { createTestApp, TestApp } from './utils/test-app';
 
@@ -105,23 +105,6 @@ describe('Blocking users (e2e)', () => {
     open.push(client);
     await client.waitFor((s) => s.frames.length >= 1);
     return client;
-  };
-
-  /**
-   * The events of each stream before a marker announced to everyone now: what arrived by the
-   * time the marker did ("nothing arrived" is never a sleep).
-   */
-  const eventsBeforeMarker = async (...clients: SseClient[]) => {
-    await t.app.get(NotificationsService).announce('marker', {});
-    return Promise.all(
-      clients.map(async (client) => {
-        await client.waitFor((c) => c.events.some((e) => e.name === 'marker'));
-        return client.events.slice(
-          0,
-          client.events.findIndex((e) => e.name === 'marker'),
-        );
-      }),
-    );
   };
 
   const counts = (client: SseClient) =>
@@ -271,7 +254,7 @@ describe('Blocking users (e2e)', () => {
 
     await block(a, 'bob');
     expect(await bobsView()).toEqual(before);
-    expect(await eventsBeforeMarker(bobStream)).toEqual([[]]);
+    expect(await eventsBeforeMarker(t.app, bobStream)).toEqual([[]]);
     expect(before.profile).toContain('id="send-message-link"');
   });
 

@@ -8,8 +8,8 @@ import { BrowserSession } from './utils/browser-session';
 import { clearDatabase } from './utils/clear-database';
 import { badgeOf, conversationRows, messageItems, titleOf, withoutTokens } from './utils/pages';
 import { statementsDuring } from './utils/query-log';
-import { NotificationsService } from '../src/notifications/notifications.service';
 import { EventLogService } from '../src/notifications/event-log.service';
+import { eventsBeforeMarker } from './utils/stream-marker';
 import { SseClient } from './utils/sse-client';
 import { createTestApp, TestApp } from './utils/test-app';
 
@@ -87,23 +87,6 @@ describe('Conversations (e2e)', () => {
     open.push(client);
     await client.waitFor((c) => c.frames.length >= 1);
     return client;
-  };
-
-  /**
-   * The events of each stream before a marker announced to everyone now: what arrived by the
-   * time the marker did ("nothing arrived" is never a sleep).
-   */
-  const eventsBeforeMarker = async (...clients: SseClient[]) => {
-    await t.app.get(NotificationsService).announce('marker', {});
-    return Promise.all(
-      clients.map(async (client) => {
-        await client.waitFor((c) => c.events.some((e) => e.name === 'marker'));
-        return client.events.slice(
-          0,
-          client.events.findIndex((e) => e.name === 'marker'),
-        );
-      }),
-    );
   };
 
   const eventsNamed = (client: SseClient, name: string) =>
@@ -269,6 +252,7 @@ describe('Conversations (e2e)', () => {
       // Carol's own count (she never had one) and the others' streams are not touched.
       expect(await current(c, 'unread_message_count')).toBeUndefined();
       const [bobs, daves, carols, alices] = await eventsBeforeMarker(
+        t.app,
         bobStream,
         daveStream,
         carolStream,
@@ -283,7 +267,7 @@ describe('Conversations (e2e)', () => {
       expect((await a.get('/conversations/carol')).status).toBe(200);
       expect((await (await browserOf('bob')).get('/conversations/dave')).status).toBe(200);
       expect(await storedNotifications()).toEqual(before);
-      const [carolsNow, alicesNow] = await eventsBeforeMarker(carolStream, aliceStream);
+      const [carolsNow, alicesNow] = await eventsBeforeMarker(t.app, carolStream, aliceStream);
       expect(carolsNow.map((e) => e.name)).toEqual(['conversation_seen', 'marker']);
       expect(alicesNow.map((e) => e.name)).toEqual(['unread_message_count', 'marker']);
     });
