@@ -17,10 +17,8 @@ export async function eventsBeforeMarker(
   return Promise.all(
     clients.map(async (client, i) => {
       await client.waitFor((c) => markers(c).length > seen[i]);
-      return client.events.slice(
-        0,
-        client.events.findLastIndex((e) => e.name === 'marker'),
-      );
+      const names = client.events.map((e) => e.name);
+      return client.events.slice(0, names.lastIndexOf('marker'));
     }),
   );
 }
