@@ -334,11 +334,8 @@ describe('Event log: what resuming streams show equals the database (property)',
     const live: number[] = [];
     let announced = 0;
     try {
-      // A fresh stream tells the browser its position only with its state frames (this
-      // announcement is state for everyone); a browser that never learnt one resumes as a
-      // fresh stream, which by design starts at the present. So the scenario starts once each
-      // browser knows where it is.
-      await notifications.announce('announcement', { run, n: 0 });
+      // A fresh stream tells the browser its position (a frame of its own, even with no state
+      // to send): the scenario starts once each browser knows where it is.
       await Promise.all(browsers.map((b) => b.reconnect()));
       await Promise.all(browsers.map((b) => b.current!.waitFor((c) => c.lastEventId !== '')));
       const start = await Promise.all(

@@ -132,8 +132,10 @@ describe(NotificationStreamService.name, () => {
     bus.publish(7, event(7, 5)); // committed before the position was read: counted in it
     await answer({ seq: 5, announcement: 1 });
     bus.publish(7, event(7, 6, 1));
-    expect(client.messages.slice(0, 2)).toEqual([
+    expect(client.messages.slice(0, 3)).toEqual([
       { id: '', retry: 3000 },
+      // The position, even where no state follows: a reconnect resumes from it.
+      { id: '5:1', retry: 3000 },
       {
         type: 'state',
         id: '5:1',
@@ -182,12 +184,13 @@ describe(NotificationStreamService.name, () => {
     const pruned = open(7, { seq: 2, announcement: 0 });
     await answer(null);
     await answer({ seq: 40, announcement: 3 });
-    expect(pruned.messages[1]).toEqual({ type: 'reset', id: '40:3', data: '' });
+    expect(pruned.messages[1]).toEqual({ type: 'reset', id: '40:3', data: '{}' });
     expect(pruned.messages[2]).toMatchObject({ type: 'state', id: '40:3' });
+    expect(pruned.messages).toHaveLength(3);
     const stranger = open(8, parseCursor('1234'));
     expect(reads[0].kind).toBe('position');
     await answer({ seq: 1, announcement: 3 });
-    expect(stranger.messages[1]).toEqual({ type: 'reset', id: '1:3', data: '' });
+    expect(stranger.messages[1]).toEqual({ type: 'reset', id: '1:3', data: '{}' });
   });
 
   it("should end only the ended session's streams, and never send a session end", async () => {
@@ -197,7 +200,7 @@ describe(NotificationStreamService.name, () => {
     await answer([]);
     bus.publish(7, event(7, 1, 0, { name: 'session_ended', endsSession: 'laptop' }));
     expect(laptop.completed).toBe(true);
-    expect(laptop.messages.at(-1)).toEqual({ type: 'session_ended', id: '1:0', data: '' });
+    expect(laptop.messages.at(-1)).toEqual({ type: 'session_ended', id: '1:0', data: '{}' });
     expect(phone.completed).toBe(false);
     bus.publish(7, event(7, 2));
     expect(sent(phone)).toEqual(['2:0']);

@@ -7,6 +7,12 @@ import { Cursor, formatCursor } from './event-cursor';
 /** What an @Sse observable emits: Nest's MessageEvent, where frames without data are allowed. */
 export type SseMessage = Omit<MessageEvent, 'data'> & { data?: string };
 
+/**
+ * The data of a control event (reset, session_ended): EventSource dispatches no event whose
+ * data is empty, so a listener for it would never run.
+ */
+const CONTROL_DATA = '{}';
+
 /** A comment line: keeps proxies from closing an idle stream; moves no event id. */
 const HEARTBEAT: SseMessage = Object.freeze({ comment: '' });
 
@@ -27,6 +33,7 @@ export class StreamConnection {
   private held: StreamEvent[] | null = [];
   private stalledSince: number | null = null;
   private ended = false;
+  private retryMs = 0;
 
   constructor(
     readonly userId: number,
@@ -50,6 +57,7 @@ export class StreamConnection {
 
   attach(subscriber: Subscriber<SseMessage>, retryMs: number): void {
     this.subscriber = subscriber;
+    this.retryMs = retryMs;
     // The first frame carries the reconnection delay and no data, so no event fires; its id is
     // the client's own cursor (empty for a fresh stream), so it moves nothing.
     subscriber.next({ id: this.cursor ? formatCursor(this.cursor) : '', retry: retryMs });
@@ -78,9 +86,10 @@ export class StreamConnection {
   startAt(position: Cursor, reset: boolean, state: string[]): void {
     this.cursor = position;
     const id = formatCursor(position);
-    if (reset) {
-      this.subscriber?.next({ type: 'reset', id, data: '' });
-    }
+    // A frame without data moves the client's Last-Event-ID and fires no event: the client
+    // knows its position even when nothing else follows, so a reconnect resumes, never
+    // starts afresh past what happened meanwhile.
+    this.subscriber?.next(reset ? { type: 'reset', id, data: CONTROL_DATA } : { id, retry: this.retryMs });
     state.forEach((json) => this.subscriber?.next({ type: 'state', id, data: json }));
     this.release();
   }
@@ -125,7 +134,7 @@ export class StreamConnection {
     }
     this.ended = true;
     const id = this.cursor ? formatCursor(this.cursor) : '';
-    this.subscriber?.next({ type: 'session_ended', id, data: '' });
+    this.subscriber?.next({ type: 'session_ended', id, data: CONTROL_DATA });
     this.subscriber?.complete();
   }
 
