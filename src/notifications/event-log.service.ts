@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, In, Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { Tx } from '../database/transaction.service';
 import { User } from '../users/user.entity';
 import { ANNOUNCEMENT_SEQUENCE_ROW, AnnouncementSequence } from './announcement-sequence.entity';
@@ -185,38 +185,6 @@ export class EventLogService {
       userId === null ? [after] : [userId, after],
     );
     return rows.map(fromRow);
-  }
-
-  /**
-   * Deletes up to `limit` of the oldest events written before `cutoff` (unix seconds), or
-   * numbered at or below `maxSeq` in one user's log; returns how many went.
-   */
-  async deleteBatch(
-    filter: { before: number } | { userId: number; maxSeq: number },
-    limit: number,
-  ): Promise<number> {
-    const [where, params] =
-      'before' in filter
-        ? ['timestamp < ?', [filter.before]]
-        : ['user_id = ? AND seq <= ?', [filter.userId, filter.maxSeq]];
-    const rows = await this.events.query<{ id: number }[]>(
-      `SELECT id FROM events WHERE ${where} ORDER BY id LIMIT ${Number(limit)}`,
-      params,
-    );
-    if (rows.length) {
-      await this.events.delete({ id: In(rows.map((row) => Number(row.id))) });
-    }
-    return rows.length;
-  }
-
-  /** Users whose log holds more than `cap` events, and the newest number each may drop. */
-  async overCap(cap: number): Promise<{ userId: number; maxSeq: number }[]> {
-    const rows = await this.events.query<{ id: number; event_seq: number }[]>(
-      `SELECT u.id, u.event_seq FROM users u WHERE u.event_seq > ?
-       AND EXISTS (SELECT 1 FROM events e WHERE e.user_id = u.id AND e.seq <= u.event_seq - ?)`,
-      [cap, cap],
-    );
-    return rows.map((row) => ({ userId: Number(row.id), maxSeq: Number(row.event_seq) - cap }));
   }
 
   private async announcementCount(manager: EntityManager, lock: 'shared' | 'exclusive') {
