@@ -114,7 +114,9 @@
      event is applied, in the order it came; a relayed or repeated one (an id before this
      tab's cursor) is skipped. latest keeps the newest of each name for tabs that open later. */
   var latest = {};
-  var lastEventId = '';
+  /* The position the page was rendered at: the stream resumes there, so nothing that
+     happened between rendering and the stream's open is missed. */
+  var lastEventId = script.dataset.eventCursor || '';
   var lastTimestamp = 0;
 
   function position(id) {

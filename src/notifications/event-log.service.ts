@@ -144,6 +144,11 @@ export class EventLogService {
     tx.afterCommit(() => this.bus.publishToAll(event));
   }
 
+  /** How many announcements there are (the second half of a page's cursor). */
+  async announcements(): Promise<number> {
+    return this.announcementCount(this.events.manager, 'none');
+  }
+
   /** Where the user's order stands now: a fresh stream starts here. */
   async position(userId: number): Promise<Cursor> {
     const rows = await this.events.query<{ seq: number; announcement: number }[]>(
@@ -187,10 +192,11 @@ export class EventLogService {
     return rows.map(fromRow);
   }
 
-  private async announcementCount(manager: EntityManager, lock: 'shared' | 'exclusive') {
+  private async announcementCount(manager: EntityManager, lock: 'none' | 'shared' | 'exclusive') {
     const sqlite = manager.connection.options.type === 'better-sqlite3';
     // SQLite runs one transaction at a time (TransactionService): no lock to take.
-    const clause = sqlite ? '' : lock === 'shared' ? ' LOCK IN SHARE MODE' : ' FOR UPDATE';
+    const clauses = { none: '', shared: ' LOCK IN SHARE MODE', exclusive: ' FOR UPDATE' };
+    const clause = sqlite ? '' : clauses[lock];
     const rows = await manager.query<{ last_seq: number }[]>(
       `SELECT last_seq FROM announcement_sequence WHERE id = ?${clause}`,
       [ANNOUNCEMENT_SEQUENCE_ROW],

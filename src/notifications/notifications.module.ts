@@ -1,13 +1,15 @@
-import { Module } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
+import { LayoutLocalsService } from '../common/views/layout-locals.service';
 import { AllConfigType } from '../config/config.type';
 import { UsersModule } from '../users/users.module';
 import { AnnouncementSequence } from './announcement-sequence.entity';
 import { InProcessNotificationBus } from './bus/in-process-notification-bus';
 import { NotificationBus } from './bus/notification-bus';
 import { RedisNotificationBus } from './bus/redis-notification-bus';
+import { formatCursor } from './event-cursor';
 import { EventLogService } from './event-log.service';
 import { EventPrunerService } from './event-pruner.service';
 import { Event } from './event.entity';
@@ -39,4 +41,21 @@ import { NotificationsService } from './notifications.service';
   ],
   exports: [NotificationsService, EventLogService, EventPrunerService, NotificationStreamService],
 })
-export class NotificationsModule {}
+export class NotificationsModule implements OnModuleInit {
+  constructor(
+    private readonly layout: LayoutLocalsService,
+    private readonly log: EventLogService,
+  ) {}
+
+  onModuleInit(): void {
+    // Where the page's stream resumes: the user's event number as the request authenticated
+    // (read before the page's own data), so no event between rendering and the stream's open
+    // is missed; one the page already shows comes again, and the page applies it idempotently.
+    this.layout.register(async (user) => ({
+      eventCursor: formatCursor({
+        seq: user.eventSeq,
+        announcement: await this.log.announcements(),
+      }),
+    }));
+  }
+}

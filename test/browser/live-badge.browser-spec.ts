@@ -156,11 +156,11 @@ describe('Live unread badge in a real browser', () => {
     await sendMessage(aPage, 'bob', 'one');
     await sendMessage(aPage, 'bob', 'two');
     await waitForBadge(follower, '2');
-    // A late event from an earlier commit (lower id) reaches the tab after the newer one.
+    // A relayed event from before the tab's cursor (a repeat) reaches it after the newer one.
     await page.evaluate((userId) => {
       new BroadcastChannel(`microblog-notifications-${userId}`).postMessage({
         type: 'notification',
-        notification: { id: 1, name: 'unread_message_count', data: 1, timestamp: 1 },
+        notification: { id: '1:0', name: 'unread_message_count', data: 1, timestamp: 1 },
       });
     }, bob.id);
     await follower.waitForTimeout(300);

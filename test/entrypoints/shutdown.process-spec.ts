@@ -67,7 +67,7 @@ describe(`Graceful stop of node dist/main.js (${DIALECT})`, () => {
       app.child.kill('SIGTERM');
       expect(await inFlight).toBe(401);
       await stream.waitFor((s) => s.ended, 3000);
-      expect(stream.frames.at(-1)).toEqual({ id: '0', retry: '1234' });
+      expect(stream.frames.at(-1)).toEqual({ id: '0:0', retry: '1234' });
       await exited;
       expect(Date.now() - started).toBeLessThan(5000);
       expect(app.log).not.toMatch(/ERROR/);
