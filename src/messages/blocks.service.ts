@@ -25,15 +25,15 @@ export class BlocksService {
   }
 
   /**
-   * Under the blocker's row lock, the one a send to them takes: a message is either stored
-   * before the block or refused after it. The badge loses (or regains) the peer's unread
+   * Under both users' row locks, which a send between them takes too: a message is either
+   * stored before the block or refused after it. The badge loses (or regains) the peer's unread
    * messages at once.
    */
   block(me: User, other: User): Promise<void> {
     if (me.id === other.id) {
       throw new BadRequestException('messages.no_self_block');
     }
-    return this.change(me, async (manager) => {
+    return this.change(me, other, async (manager) => {
       if (!(await this.isBlocked(me, other, manager))) {
         await manager
           .getRepository(Block)
@@ -43,7 +43,7 @@ export class BlocksService {
   }
 
   unblock(me: User, other: User): Promise<void> {
-    return this.change(me, async (manager) => {
+    return this.change(me, other, async (manager) => {
       await manager.getRepository(Block).delete({ blockerId: me.id, blockedId: other.id });
     });
   }
@@ -58,9 +58,18 @@ export class BlocksService {
     return rows.map((row) => row.blocked);
   }
 
-  private change(me: User, write: (manager: EntityManager) => Promise<void>): Promise<void> {
+  /**
+   * Both users' rows are locked, in ascending id order as a send takes them: the block row's
+   * foreign key takes a shared lock on the other user's row, so locking only one would let a
+   * block and a send between the two deadlock.
+   */
+  private change(
+    me: User,
+    other: User,
+    write: (manager: EntityManager) => Promise<void>,
+  ): Promise<void> {
     return this.transactions.run(async (tx) => {
-      const locked = await this.users.lockAllForUpdate(tx.manager, [me.id]);
+      const locked = await this.users.lockAllForUpdate(tx.manager, [me.id, other.id]);
       await write(tx.manager);
       await this.notifications.record(tx, locked, [
         { userId: me.id, name: 'unread_message_count', data: await unreadTotal(tx.manager, me.id) },

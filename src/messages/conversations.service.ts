@@ -136,8 +136,16 @@ export class ConversationsService {
         .getRepository(Conversation)
         .update({ userId: user.id, peerId: peer.id }, { lastReadAt: readAt, unreadCount: 0 });
       await this.notifications.record(tx, locked, [
-        { userId: user.id, name: 'unread_message_count', data: await unreadTotal(tx.manager, user.id) },
-        { userId: peer.id, name: 'conversation_seen', data: { peer: user.username, at: readAt.getTime() } },
+        {
+          userId: user.id,
+          name: 'unread_message_count',
+          data: await unreadTotal(tx.manager, user.id),
+        },
+        {
+          userId: peer.id,
+          name: 'conversation_seen',
+          data: { peer: user.username, at: readAt.getTime() },
+        },
       ]);
     });
   }

@@ -112,8 +112,16 @@ export class MessagesService {
       await advanceConversation(tx.manager, message, state.readMark !== null);
       await this.notifications.record(tx, locked, [
         { userId: recipient.id, name: 'unread_message_count', data: state.recipientUnread + 1 },
-        { userId: recipient.id, name: 'new_message', data: { id: message.id, peer: sender.username } },
-        { userId: sender.id, name: 'new_message', data: { id: message.id, peer: recipient.username } },
+        {
+          userId: recipient.id,
+          name: 'new_message',
+          data: { id: message.id, peer: sender.username },
+        },
+        {
+          userId: sender.id,
+          name: 'new_message',
+          data: { id: message.id, peer: recipient.username },
+        },
       ]);
       return message;
     });
@@ -157,7 +165,11 @@ export class MessagesService {
       await refreshConversation(tx.manager, sender.id, recipient.id);
       await recountUnread(tx.manager, recipient.id, sender.id);
       await this.notifications.record(tx, locked, [
-        { userId: recipient.id, name: 'unread_message_count', data: await unreadTotal(tx.manager, recipient.id) },
+        {
+          userId: recipient.id,
+          name: 'unread_message_count',
+          data: await unreadTotal(tx.manager, recipient.id),
+        },
         { userId: recipient.id, name: 'message_deleted', data: { id, peer: sender.username } },
         { userId: sender.id, name: 'message_deleted', data: { id, peer: recipient.username } },
       ]);

@@ -175,10 +175,29 @@ export async function advanceConversation(
   const { id, senderId, recipientId, timestamp } = message;
   const latest = { lastMessageId: id, lastActivityAt: timestamp };
   if (!exists) {
-    await manager.getRepository(Conversation).insert([
-      { userId: senderId, peerId: recipientId, lastReadAt: NEVER_READ, unreadCount: 0, ...latest },
-      { userId: recipientId, peerId: senderId, lastReadAt: NEVER_READ, unreadCount: 1, ...latest },
-    ]);
+    // No read-back of the rows (TypeORM would SELECT the defaults back on SQLite).
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(Conversation)
+      .values([
+        {
+          userId: senderId,
+          peerId: recipientId,
+          lastReadAt: NEVER_READ,
+          unreadCount: 0,
+          ...latest,
+        },
+        {
+          userId: recipientId,
+          peerId: senderId,
+          lastReadAt: NEVER_READ,
+          unreadCount: 1,
+          ...latest,
+        },
+      ])
+      .updateEntity(false)
+      .execute();
     return;
   }
   await manager
@@ -186,7 +205,8 @@ export async function advanceConversation(
     .update(Conversation)
     .set({
       ...latest,
-      unreadCount: () => `unread_count + (CASE WHEN user_id = ${Number(recipientId)} THEN 1 ELSE 0 END)`,
+      unreadCount: () =>
+        `unread_count + (CASE WHEN user_id = ${Number(recipientId)} THEN 1 ELSE 0 END)`,
     })
     .where('(user_id = :a AND peer_id = :b) OR (user_id = :b AND peer_id = :a)', {
       a: senderId,

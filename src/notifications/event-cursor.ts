@@ -20,9 +20,10 @@ export const UNKNOWN_CURSOR = 'unknown';
  * null when none was sent (a fresh stream), UNKNOWN_CURSOR when only ones not ours were.
  */
 export function parseCursor(...candidates: unknown[]): Cursor | typeof UNKNOWN_CURSOR | null {
-  const sent = candidates.filter((value): value is string => typeof value === 'string' && !!value);
+  // A repeated parameter (an array) was sent too, and is no cursor.
+  const sent = candidates.filter((value) => value !== undefined && value !== '');
   for (const value of sent) {
-    const match = /^(\d{1,15}):(\d{1,15})$/.exec(value);
+    const match = typeof value === 'string' ? /^(\d{1,15}):(\d{1,15})$/.exec(value) : null;
     if (match) {
       return { seq: Number(match[1]), announcement: Number(match[2]) };
     }

@@ -149,6 +149,15 @@ export class EventLogService {
     return this.announcementCount(this.events.manager, 'none');
   }
 
+  /** The users' event numbers now, by id. */
+  async eventSeqs(userIds: number[]): Promise<Map<number, number>> {
+    const rows = await this.events.query<{ id: number; event_seq: number }[]>(
+      `SELECT id, event_seq FROM users WHERE id IN (${userIds.map(() => '?').join(', ')})`,
+      userIds,
+    );
+    return new Map(rows.map((row) => [Number(row.id), Number(row.event_seq)]));
+  }
+
   /** Where the user's order stands now: a fresh stream starts here. */
   async position(userId: number): Promise<Cursor> {
     const rows = await this.events.query<{ seq: number; announcement: number }[]>(

@@ -57,6 +57,9 @@ describe(NotificationStreamService.name, () => {
   let bus: InProcessNotificationBus;
   let reads: PendingRead[];
   let liveSessions: Set<string>;
+  /** users.event_seq as the announcement placement reads it. */
+  let userSeqs: Map<number, number>;
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
   const open = (
     userId: number,
@@ -96,14 +99,18 @@ describe(NotificationStreamService.name, () => {
     client.messages.filter((m) => m.comment !== undefined).length;
 
   beforeEach(() => {
-    jest.useFakeTimers();
+    // setImmediate stays real: announcements are placed in a batch on the next turn.
+    jest.useFakeTimers({ doNotFake: ['setImmediate'] });
     reads = [];
+    userSeqs = new Map();
     liveSessions = new Set(['s1', 'laptop', 'phone']);
     bus = new InProcessNotificationBus();
     const log = {
       replay: (_: number, from: Cursor) =>
         new Promise((answer) => reads.push({ kind: 'replay', from, answer })),
       position: () => new Promise((answer) => reads.push({ kind: 'position', answer })),
+      eventSeqs: (ids: number[]) =>
+        Promise.resolve(new Map(ids.map((id) => [id, userSeqs.get(id) ?? 0]))),
     } as unknown as EventLogService;
     const notifications = {
       since: () => Promise.resolve([{ name: 'unread_message_count', data: 3, timestamp: 1 }]),
@@ -169,15 +176,52 @@ describe(NotificationStreamService.name, () => {
     expect(sent(client)).toEqual(['5:0', '6:0', '7:0', '8:0']);
   });
 
-  it("should place an announcement where the log puts it in the user's order", async () => {
+  it('should send a long replay only as fast as the client reads, live events after it', async () => {
+    const client = open(7, { seq: 0, announcement: 0 });
+    client.socket.writableNeedDrain = true; // the client has not read what was written
+    bus.publish(7, event(7, 4));
+    await answer([event(7, 1), event(7, 2), event(7, 3)]);
+    expect(sent(client)).toEqual([]);
+    client.socket.writableNeedDrain = false;
+    client.socket.emit('drain');
+    expect(sent(client)).toEqual(['1:0', '2:0', '3:0', '4:0']);
+  });
+
+  it('should drop a client once what is held for it passes the limit of unsent data', async () => {
+    const client = open(7, { seq: 0, announcement: 0 });
+    client.socket.writableNeedDrain = true;
+    await answer([event(7, 1)]);
+    const big = 'x'.repeat(100 * 1024);
+    [2, 3].forEach((seq) => bus.publish(7, event(7, seq, 0, { json: big })));
+    expect(client.completed).toBe(false);
+    bus.publish(7, event(7, 4, 0, { json: big }));
+    expect([client.completed, client.socket.destroyed]).toEqual([true, true]);
+  });
+
+  it('should read the log to place an announcement when the user has events past the cursor', async () => {
     const client = open(7, { seq: 1, announcement: 0 });
     await answer([]);
-    bus.publishToAll(event(null, 1)); // the user's event 2 committed before it, not yet here
+    userSeqs.set(7, 2); // the user's event 2 committed before it, not yet here
+    bus.publishToAll(event(null, 1));
+    await nextTurn();
     expect(reads.map((r) => r.from)).toEqual([{ seq: 1, announcement: 0 }]);
     await answer([event(7, 2, 0), event(null, 1)]);
     bus.publish(7, event(7, 2, 0)); // late: already sent
     bus.publish(7, event(7, 3, 1));
     expect(sent(client)).toEqual(['2:0', '2:1', '3:1']);
+  });
+
+  it('should send an announcement without a log read to every stream that is up to date', async () => {
+    const clients = [open(7, { seq: 4, announcement: 0 }), open(8, { seq: 0, announcement: 0 })];
+    await answer([]);
+    await answer([]);
+    userSeqs.set(7, 4);
+    bus.publishToAll(event(null, 1));
+    bus.publish(7, event(7, 5, 1)); // commits after it, arrives while it is placed
+    await nextTurn();
+    await flush();
+    expect(reads).toHaveLength(0);
+    expect(clients.map(sent)).toEqual([['4:1', '5:1'], ['0:1']]);
   });
 
   it('should reset a client whose cursor the log no longer holds, or one it never gave out', async () => {
@@ -292,6 +336,7 @@ describe(parseCursor.name, () => {
     expect(parseCursor('-5', '7:1')).toEqual({ seq: 7, announcement: 1 });
     expect(parseCursor(undefined, '7:0')).toEqual({ seq: 7, announcement: 0 });
     expect(parseCursor(undefined, '')).toBeNull();
+    expect(parseCursor(undefined, ['1:0', '2:0'])).toBe(UNKNOWN_CURSOR);
     expect(parseCursor('abc')).toBe(UNKNOWN_CURSOR);
     expect(parseCursor('42')).toBe(UNKNOWN_CURSOR);
   });

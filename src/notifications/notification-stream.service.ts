@@ -11,6 +11,7 @@ import type { Socket } from 'node:net';
 import { Observable } from 'rxjs';
 import { AllConfigType } from '../config/config.type';
 import { SessionsService } from '../auth/sessions.service';
+import { AnnouncementPlacement } from './announcement-placement';
 import { NotificationBus, StreamEvent, StreamReceiver } from './bus/notification-bus';
 import { Cursor, UNKNOWN_CURSOR } from './event-cursor';
 import { EventLogService } from './event-log.service';
@@ -60,6 +61,7 @@ export class NotificationStreamService
   private heartbeatTick = 0;
   private nextSlice = 0;
   private openStreams = 0;
+  private readonly announcements: AnnouncementPlacement;
 
   constructor(
     bus: NotificationBus,
@@ -82,6 +84,7 @@ export class NotificationStreamService
       Math.max(10, Math.floor(this.settings.heartbeatMs / slices)),
     );
     this.heartbeatTimer.unref();
+    this.announcements = new AnnouncementPlacement(log, (c) => this.catchUp(c));
     bus.attach(this);
   }
 
@@ -120,7 +123,7 @@ export class NotificationStreamService
       request.sessionId,
       from,
       request.socket,
-      (c) => this.catchUp(c),
+      (c, event) => (event.userId === null ? this.announcements.add(c, event) : this.catchUp(c)),
     );
     this.add(connection);
     const release = () => this.remove(connection);

@@ -33,7 +33,7 @@ import { NotificationDto } from './notification-types';
 import { parseCursor } from './event-cursor';
 import { NotificationStreamService } from './notification-stream.service';
 import { NotificationsService } from './notifications.service';
-import { SseMessage } from './stream-connection';
+import { SseMessage, STREAM_MAX_PENDING_CHARS } from './stream-connection';
 
 /**
  * The event stream's route (the controller's path and its @Sse path), for the middleware it is
@@ -43,9 +43,6 @@ export const NOTIFICATION_STREAM_ROUTE: RouteInfo = {
   path: 'notifications/stream',
   method: RequestMethod.GET,
 };
-
-/** Unsent event data a client that does not read may hold before it is dropped. */
-const STREAM_MAX_PENDING_CHARS = 256 * 1024;
 
 /** ?since= as the tutorial reads it: a number of unix seconds, anything else counts as 0. */
 export function parseSince(raw: unknown): number {

@@ -13,6 +13,13 @@ export type SseMessage = Omit<MessageEvent, 'data'> & { data?: string };
  */
 const CONTROL_DATA = '{}';
 
+/**
+ * Unsent event data a client that does not read may hold, in Nest's queue (the route's
+ * maxPendingDataLength) or held here while a read of the log is sent: past it the client is
+ * dropped, reconnects and resumes by id.
+ */
+export const STREAM_MAX_PENDING_CHARS = 256 * 1024;
+
 /** A comment line: keeps proxies from closing an idle stream; moves no event id. */
 const HEARTBEAT: SseMessage = Object.freeze({ comment: '' });
 
@@ -31,6 +38,7 @@ export class StreamConnection {
   private subscriber: Subscriber<SseMessage> | null = null;
   /** Live events that arrived while a read of the log runs; null while none runs. */
   private held: StreamEvent[] | null = [];
+  private heldChars = 0;
   private stalledSince: number | null = null;
   private ended = false;
   private retryMs = 0;
@@ -40,7 +48,7 @@ export class StreamConnection {
     readonly sessionId: string,
     from: Cursor | null,
     private readonly socket: Socket | null,
-    private readonly onGap: (connection: StreamConnection) => void,
+    private readonly onGap: (connection: StreamConnection, event: StreamEvent) => void,
   ) {
     this.cursor = from;
   }
@@ -75,7 +83,23 @@ export class StreamConnection {
   replayed(events: StreamEvent[], state: string[] = []): void {
     const id = this.cursor ? formatCursor(this.cursor) : '';
     state.forEach((json) => this.subscriber?.next({ type: 'state', id, data: json }));
-    events.forEach((event) => this.accept(event));
+    this.sendPaced(events, 0);
+  }
+
+  /**
+   * Sends a read's events as fast as the client takes them: a long replay written at once
+   * would pass the stream's limit of unsent data, drop the client, and its reconnect would
+   * replay the same again. Live events wait until the last one went out.
+   */
+  private sendPaced(events: StreamEvent[], from: number): void {
+    let next = from;
+    while (next < events.length && !this.ended) {
+      if (this.socket?.writableNeedDrain) {
+        this.socket.once('drain', () => this.sendPaced(events, next));
+        return;
+      }
+      this.accept(events[next++]);
+    }
     this.release();
   }
 
@@ -89,7 +113,9 @@ export class StreamConnection {
     // A frame without data moves the client's Last-Event-ID and fires no event: the client
     // knows its position even when nothing else follows, so a reconnect resumes, never
     // starts afresh past what happened meanwhile.
-    this.subscriber?.next(reset ? { type: 'reset', id, data: CONTROL_DATA } : { id, retry: this.retryMs });
+    this.subscriber?.next(
+      reset ? { type: 'reset', id, data: CONTROL_DATA } : { id, retry: this.retryMs },
+    );
     state.forEach((json) => this.subscriber?.next({ type: 'state', id, data: json }));
     this.release();
   }
@@ -100,11 +126,19 @@ export class StreamConnection {
     }
     if (this.held) {
       this.held.push(event);
+      this.heldChars += event.json.length;
+      if (this.heldChars > STREAM_MAX_PENDING_CHARS) {
+        // As Nest does past the route's limit: the socket goes, not only the response (which
+        // would wait behind what the client does not read).
+        this.ended = true;
+        this.socket?.destroy();
+        this.subscriber?.complete();
+      }
     } else if (this.isNext(event)) {
       this.accept(event);
     } else if (!this.isSent(event)) {
       this.held = [event];
-      this.onGap(this);
+      this.onGap(this, event);
     }
   }
 
@@ -155,6 +189,7 @@ export class StreamConnection {
   private release(): void {
     const held = this.held ?? [];
     this.held = null;
+    this.heldChars = 0;
     held.forEach((event) => this.deliver(event));
   }
 
