@@ -4,7 +4,8 @@ import { Message } from '../../src/messages/message.entity';
 import { Role } from '../../src/users/user.entity';
 import { createUser, DEFAULT_PASSWORD } from '../factories/user.factory';
 import { BrowserSession } from '../utils/browser-session';
-import { SseClient } from '../utils/sse-client';
+import { SseClient, StreamedEvent } from '../utils/sse-client';
+import { eventsBeforeMarker } from '../utils/stream-marker';
 import { TcpProxy } from '../utils/tcp-proxy';
 import { createTestApp, TestApp } from '../utils/test-app';
 
@@ -46,12 +47,18 @@ describe('Attack: the database goes away and comes back', () => {
     const sendToBob = (message: string) =>
       alice.submit('/send_message/bob', '/send_message/bob', { message });
     expect((await sendToBob('before the outage')).status).toBe(302);
+    const bobsCookie = BrowserSession.authCookieOf(bobLogin);
     const stream = await SseClient.connect(t.baseUrl, '/notifications/stream', {
-      Cookie: BrowserSession.authCookieOf(bobLogin),
+      Cookie: bobsCookie,
     });
-    await stream.waitFor((s) =>
-      s.events.some((e) => e.name === 'unread_message_count' && e.data === 1),
-    );
+    // A fresh stream: bob's state (one unread message) at his position, after his 2 events.
+    await stream.waitFor((s) => s.states.length > 0);
+    const before = stream.lastEventId;
+    const [seq, announcement] = before.split(':').map(Number);
+    expect(seq).toBe(2);
+    expect(
+      stream.states.filter((e) => e.name === 'unread_message_count').map((e) => [e.id, e.data]),
+    ).toEqual([[before, 1]]);
     const formPage = await alice.get('/send_message/bob');
 
     await proxy.cut();
@@ -76,10 +83,13 @@ describe('Attack: the database goes away and comes back', () => {
       message: expect.stringContaining('unavailable'),
       error: 'Service Unavailable',
     });
-    const heartbeats = stream.frames.length;
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The stream stays open through the outage: heartbeats keep coming, nothing else does.
+    const framesAtCut = stream.frames.length;
+    const heartbeatsAfter = () =>
+      stream.frames.slice(framesAtCut).filter((f) => f.comment !== undefined).length;
+    await stream.waitFor((s) => s.ended || heartbeatsAfter() >= 5, 3000);
     expect(stream.ended).toBe(false);
-    expect(stream.frames.length).toBeGreaterThan(heartbeats);
+    expect(stream.frames.slice(framesAtCut).filter((f) => f.comment === undefined)).toEqual([]);
 
     await proxy.restore();
     const deadline = Date.now() + 10_000;
@@ -92,12 +102,27 @@ describe('Attack: the database goes away and comes back', () => {
     }
     expect(status).toBe(200);
     expect((await sendToBob('after the outage')).status).toBe(302);
-    await stream.waitFor(
-      (s) => s.events.some((e) => e.name === 'unread_message_count' && e.data === 2),
-      5000,
-    );
-    const bodies = (await t.dataSource.getRepository(Message).find()).map((m) => m.body).sort();
-    expect(bodies).toEqual(['after the outage', 'before the outage']);
+    const messages = await t.dataSource.getRepository(Message).find({ order: { id: 'ASC' } });
+    expect(messages.map((m) => m.body)).toEqual(['before the outage', 'after the outage']);
+    const after = messages[1];
+    /** The events of the send after the outage, numbered right after bob's position. */
+    const afterTheOutage = [
+      [`${seq + 1}:${announcement}`, 'unread_message_count', 2],
+      [`${seq + 2}:${announcement}`, 'new_message', { id: after.id, peer: 'alice' }],
+    ];
+    const named = (events: StreamedEvent[]) => events.map((e) => [e.id, e.name, e.data]);
+
+    // The stream that stayed open gets them live; a client that resumes from where it stood
+    // before the outage gets them too: the refused send left nothing in bob's log.
+    const resumed = await SseClient.connect(t.baseUrl, '/notifications/stream', {
+      Cookie: bobsCookie,
+      'Last-Event-ID': before,
+    });
+    const [live, replayed] = await eventsBeforeMarker(t.app, stream, resumed);
+    expect(named(live)).toEqual(afterTheOutage);
+    expect(named(replayed)).toEqual(afterTheOutage);
+    expect(resumed.frames.filter((f) => f.event === 'reset')).toEqual([]);
     stream.close();
+    resumed.close();
   });
 });

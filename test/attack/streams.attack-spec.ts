@@ -2,12 +2,15 @@ import type { Socket } from 'node:net';
 import request from 'supertest';
 import { AuthService } from '../../src/auth/auth.service';
 import { MessagesService } from '../../src/messages/messages.service';
+import { Cursor, formatCursor } from '../../src/notifications/event-cursor';
+import { EventLogService } from '../../src/notifications/event-log.service';
 import { NotificationsService } from '../../src/notifications/notifications.service';
 import { User } from '../../src/users/user.entity';
 import { createUser } from '../factories/user.factory';
-import { SseClient } from '../utils/sse-client';
+import { SseClient, StreamedEvent } from '../utils/sse-client';
+import { eventsBeforeMarker } from '../utils/stream-marker';
 import { createTestApp, TestApp } from '../utils/test-app';
-import { eventually, rawGet, sleep } from './attack-helpers';
+import { eventually, rawGet } from './attack-helpers';
 
 const CAP = 5;
 const RETRY_MS = '1000';
@@ -61,21 +64,37 @@ describe('Attack: abusing the event stream', () => {
   const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
   /**
-   * Messages from a fresh sender: the recipient's unread count goes up by `count`, and
-   * new_message names the last one. Returns the sender and that message's id.
+   * Messages from a fresh sender: each appends unread_message_count (the recipient's new
+   * count) and new_message to the recipient's log. Returns the sender and the messages' ids.
    */
   async function sendTo(recipient: User, count: number) {
     const sender = await newUser();
-    let last = 0;
+    const ids: number[] = [];
     for (let i = 0; i < count; i++) {
-      last = (await t.app.get(MessagesService).send(sender, recipient, `message ${i}`)).id;
+      ids.push((await t.app.get(MessagesService).send(sender, recipient, `message ${i}`)).id);
     }
-    return { sender, last };
+    return { sender, ids, last: ids[ids.length - 1] };
   }
 
-  /** The unread counts a stream carried (a send also announces new_message). */
-  const counts = (client: SseClient) =>
-    client.events.filter((e) => e.name === 'unread_message_count').map((e) => e.data);
+  /** Where the user's order stands now, as the cursor a stream gives out. */
+  const positionOf = async (user: User) =>
+    formatCursor(await t.app.get(EventLogService).position(user.id));
+  /** The user's current state, as GET /notifications serves it: what a stream starts with. */
+  const stateOf = async (user: User) =>
+    (await t.app.get(NotificationsService).since(user.id, 0)).map((n) => [n.name, n.data]);
+  /**
+   * The frames that are neither heartbeats, state nor data events: the retry hint, the
+   * position of a fresh stream, reset, session_ended.
+   */
+  const controlFrames = (client: SseClient) =>
+    client.frames.filter(
+      (f) => f.comment === undefined && f.event !== 'state' && !(f.data && f.event === undefined),
+    );
+  const named = (events: StreamedEvent[]) => events.map((e) => [e.id, e.name, e.data]);
+  const cursorOf = (id: string): Cursor => {
+    const [seq, announcement] = id.split(':').map(Number);
+    return { seq, announcement };
+  };
 
   describe('the per-user cap', () => {
     it(`should accept exactly ${CAP} of 200 concurrent connects of one user, 429 the rest, and free every slot`, async () => {
@@ -146,39 +165,62 @@ describe('Attack: abusing the event stream', () => {
       expect(own.status).toBe(200);
     });
 
-    it("should ignore ?user=, ?userId= and the like: a stream carries only its own user's events", async () => {
+    it("should ignore ?user=, ?userId= and the like: a stream carries only its own user's state and events", async () => {
       const bob = await newUser();
       const carol = await newUser();
       await sendTo(bob, 3);
       const toCarol = await sendTo(carol, 1);
       const bobs = await connect('/notifications/stream', cookie(await tokenOf(bob)));
       const hostile = `?user=${bob.id}&userId=${bob.id}&user_id=${bob.id}&sub=${bob.id}&id=${bob.id}`;
-      const carols = await connect(`/notifications/stream${hostile}`, {
-        ...cookie(await tokenOf(carol)),
-        'X-User-Id': String(bob.id),
-      });
-      await bobs.waitFor((s) => s.events.length === 2);
-      await carols.waitFor((s) => s.events.length === 2);
-      expect(carols.events.map((e) => [e.name, e.data])).toEqual([
-        ['unread_message_count', 1],
-        ['new_message', { id: toCarol.last, peer: toCarol.sender.username }],
+      const carolsHeaders = { ...cookie(await tokenOf(carol)), 'X-User-Id': String(bob.id) };
+      const carols = await connect(`/notifications/stream${hostile}`, carolsHeaders);
+      await bobs.waitFor((s) => s.states.length > 0);
+      await carols.waitFor((s) => s.states.length > 0);
+      // Carol's stream starts at her own position (her 2 events, not bob's 6), with her state.
+      expect([carols.lastEventId, carols.states.map((e) => [e.name, e.data])]).toEqual([
+        await positionOf(carol),
+        await stateOf(carol),
       ]);
+      expect(cursorOf(carols.lastEventId).seq).toBe(2);
+      expect(cursorOf(bobs.lastEventId).seq).toBe(6);
+      const unread = (client: SseClient) =>
+        client.states.filter((e) => e.name === 'unread_message_count').map((e) => e.data);
+      expect([unread(bobs), unread(carols)]).toEqual([[3], [1]]);
 
-      await sendTo(bob, 1);
-      await bobs.waitFor((s) => s.events.length === 4);
-      await sleep(200);
-      expect(counts(bobs)).toEqual([3, 4]);
-      expect(carols.events).toHaveLength(2);
+      // Resumed from the start of her log, with the same params: a replay reads only hers.
+      const { announcement } = cursorOf(carols.lastEventId);
+      const replayed = await connect(
+        `/notifications/stream${hostile}&lastEventId=0:${announcement}`,
+        carolsHeaders,
+      );
+
+      const toBob = await sendTo(bob, 1);
+      const [bobsLive, carolsLive, replayedLive] = await eventsBeforeMarker(
+        t.app,
+        bobs,
+        carols,
+        replayed,
+      );
+      expect(bobsLive.map((e) => [e.seq, e.name, e.data])).toEqual([
+        [7, 'unread_message_count', 4],
+        [8, 'new_message', { id: toBob.last, peer: toBob.sender.username }],
+      ]);
+      expect(carolsLive).toEqual([]);
+      expect(controlFrames(replayed)).toEqual([{ id: `0:${announcement}`, retry: RETRY_MS }]);
+      expect(named(replayedLive)).toEqual([
+        [`1:${announcement}`, 'unread_message_count', 1],
+        [`2:${announcement}`, 'new_message', { id: toCarol.last, peer: toCarol.sender.username }],
+      ]);
     });
   });
 
   describe('Last-Event-ID', () => {
+    /** Not a cursor `seq:announcement` this server gives out: ids of an older version too. */
     const JUNK = [
       '9'.repeat(5000),
       '-1',
       '-99999999999999999999',
       'abc',
-      '',
       '+1',
       '0x10',
       '1e3',
@@ -192,7 +234,43 @@ describe('Attack: abusing the event stream', () => {
       '1 2',
       "1' OR '1'='1",
       '<script>',
+      // The numeric ids of the previous version.
+      '0',
+      '17',
+      // Shaped like a cursor, but not one.
+      '1:',
+      ':1',
+      '1:2:3',
+      '-1:0',
+      '0:-1',
+      '1.0:0',
+      '0x1:0',
+      '1e3:0',
+      '1 :0',
+      '١:٢',
+      '１:２',
+      `${'9'.repeat(16)}:0`,
+      `0:${'9'.repeat(16)}`,
+      'NaN:NaN',
+      '1:0,2:0',
+      "1:0' OR '1'='1",
     ];
+
+    /**
+     * A user event appended now, then a marker announced to everyone: the events the stream
+     * got before the marker (only the probe, if the stream is usable), once both arrived.
+     */
+    async function probe(user: User, stream: SseClient, n: number) {
+      await t.app.get(NotificationsService).notifyUser(user.id, 'probe', { n });
+      const [before] = await eventsBeforeMarker(t.app, stream);
+      return named(before);
+    }
+
+    /** The probe's event as a stream at `position` sends it: the user's next number. */
+    const probed = (position: string, n: number) => {
+      const { seq, announcement } = cursorOf(position);
+      return [[`${seq + 1}:${announcement}`, 'probe', { n }]];
+    };
 
     it.each([
       [
@@ -207,73 +285,173 @@ describe('Attack: abusing the event stream', () => {
         'the lastEventId query parameter',
         (v: string) => ({ path: `?lastEventId=${encodeURIComponent(v)}`, headers: {} }),
       ],
-    ])('should start a fresh stream for junk in %s, never a 5xx', async (_where, place) => {
-      const bob = await newUser();
-      await sendTo(bob, 2);
-      const token = await tokenOf(bob);
-      const observed = [];
-      for (const junk of JUNK) {
-        const { path, headers } = place(junk);
-        const stream = await connect(`/notifications/stream${path}`, {
-          ...cookie(token),
-          ...headers,
-        });
-        expect([junk, stream.response.statusCode]).toEqual([junk, 200]);
-        await stream.waitFor((s) => s.events.length >= 2);
-        await sleep(20);
-        observed.push([junk.slice(0, 30), stream.frames[0], counts(stream)]);
-        stream.close();
-        // One at a time: the cap is a few streams.
-        await eventually(openStreams, 0);
-      }
-      // A fresh stream: the cursor starts at 0 and the current count comes first.
-      expect(observed).toEqual(
-        JUNK.map((junk) => [junk.slice(0, 30), { id: '0', retry: RETRY_MS }, [2]]),
-      );
-    });
+    ])(
+      'should answer junk in %s with a reset, the state and a usable stream, never a 5xx',
+      async (_where, place) => {
+        const bob = await newUser();
+        await sendTo(bob, 2);
+        // What the streams start with: the count of bob's two messages, among the rest.
+        expect(await stateOf(bob)).toContainEqual(['unread_message_count', 2]);
+        const token = await tokenOf(bob);
+        const observed = [];
+        const expected = [];
+        // An empty one is no cursor sent: a fresh stream, which needs no reset.
+        for (const [n, junk] of [...JUNK, ''].entries()) {
+          const position = await positionOf(bob);
+          const state = await stateOf(bob);
+          const { path, headers } = place(junk);
+          const stream = await connect(`/notifications/stream${path}`, {
+            ...cookie(token),
+            ...headers,
+          });
+          expect([junk, stream.response.statusCode]).toEqual([junk, 200]);
+          await stream.waitFor((s) => s.states.length === state.length);
+          const live = await probe(bob, stream, n);
+          observed.push([
+            junk.slice(0, 30),
+            controlFrames(stream),
+            stream.states.map((e) => [e.id, e.name, e.data]),
+            live,
+          ]);
+          expected.push([
+            junk.slice(0, 30),
+            [
+              { id: '', retry: RETRY_MS },
+              junk
+                ? { event: 'reset', id: position, data: '{}' }
+                : { id: position, retry: RETRY_MS },
+            ],
+            state.map(([name, data]) => [position, name, data]),
+            probed(position, n),
+          ]);
+          stream.close();
+          // One at a time: the cap is a few streams.
+          await eventually(openStreams, 0);
+        }
+        expect(observed).toEqual(expected);
+      },
+    );
 
-    it('should take a repeated ?lastEventId= as junk, and a good query value after a junk header', async () => {
+    /**
+     * A user whose stream got their first message's events and closed, and a second message
+     * sent while they were away: `seen` is where the stream stood.
+     */
+    async function awayAfterOneMessage() {
       const bob = await newUser();
-      await sendTo(bob, 1);
       const token = await tokenOf(bob);
       const first = await connect('/notifications/stream', cookie(token));
+      await first.waitFor((s) => s.lastEventId !== '');
+      await sendTo(bob, 1);
       await first.waitFor((s) => s.events.length === 2);
       const seen = first.lastEventId;
+      expect(cursorOf(seen).seq).toBe(2);
       first.close();
-      await sendTo(bob, 1);
+      const { ids, sender } = await sendTo(bob, 1);
+      return { bob, token, seen, missed: { id: ids[0], peer: sender.username } };
+    }
 
-      const repeated = await connect(
-        `/notifications/stream?lastEventId=${seen}&lastEventId=${seen}`,
-        cookie(token),
-      );
-      // A repeated parameter is no cursor: a fresh stream, with the current count as state.
-      await repeated.waitFor((s) => s.states.length === 1);
-      expect([repeated.frames[0].id, repeated.states.map((e) => e.data)]).toEqual(['', [2]]);
-
+    it('should resume from the first valid cursor: a good query value after a junk header, a good header before a query value', async () => {
+      const { token, seen, missed } = await awayAfterOneMessage();
       const resumed = await connect(`/notifications/stream?lastEventId=${seen}`, {
         ...cookie(token),
         'Last-Event-ID': '-5',
       });
-      await resumed.waitFor((s) => s.events.length === 2);
-      expect(resumed.frames[0]).toEqual({ id: seen, retry: RETRY_MS });
-      expect(resumed.events.every((e) => e.seq > Number(seen.split(':')[0]))).toBe(true);
-      expect(counts(resumed)).toEqual([2]);
+      const { announcement } = cursorOf(seen);
+      const headerFirst = await connect(`/notifications/stream?lastEventId=0:${announcement}`, {
+        ...cookie(token),
+        'Last-Event-ID': seen,
+      });
+      const [resumedLive, headerFirstLive] = await eventsBeforeMarker(t.app, resumed, headerFirst);
+      for (const [stream, live] of [
+        [resumed, resumedLive],
+        [headerFirst, headerFirstLive],
+      ] as const) {
+        expect(controlFrames(stream)).toEqual([{ id: seen, retry: RETRY_MS }]);
+        expect(stream.states.filter((e) => e.name === 'unread_message_count')).toMatchObject([
+          { id: seen, data: 2 },
+        ]);
+        // Exactly the events after the cursor: the second message's.
+        expect(named(live)).toEqual([
+          [`3:${announcement}`, 'unread_message_count', 2],
+          [`4:${announcement}`, 'new_message', missed],
+        ]);
+      }
     });
 
-    it('should keep a stream resumed from an id past every stored one usable', async () => {
+    it('should take a repeated ?lastEventId= as junk: a reset, never a silent fresh start', async () => {
+      const { bob, token, seen } = await awayAfterOneMessage();
+      const present = await positionOf(bob);
+      const repeated = [
+        await connect(
+          `/notifications/stream?lastEventId=${seen}&lastEventId=${seen}`,
+          cookie(token),
+        ),
+        await connect(`/notifications/stream?lastEventId=${seen}&lastEventId=${seen}`, {
+          ...cookie(token),
+          'Last-Event-ID': 'abc',
+        }),
+      ];
+      const live = await eventsBeforeMarker(t.app, ...repeated);
+      // Not one cursor: the events after `seen` are not replayed, and a fresh start would skip
+      // them without a word.
+      expect(repeated.map((stream, i) => [controlFrames(stream), live[i]])).toEqual(
+        repeated.map(() => [
+          [
+            { id: '', retry: RETRY_MS },
+            { event: 'reset', id: present, data: '{}' },
+          ],
+          [],
+        ]),
+      );
+      for (const stream of repeated) {
+        expect(stream.states.filter((e) => e.name === 'unread_message_count')).toMatchObject([
+          { id: present, data: 2 },
+        ]);
+      }
+    });
+
+    it('should reset a stream resumed from a cursor past the present, and keep it usable', async () => {
       const bob = await newUser();
       await sendTo(bob, 1);
-      const future = '999999999999999';
-      const stream = await connect('/notifications/stream', {
-        ...cookie(await tokenOf(bob)),
-        'Last-Event-ID': future,
-      });
-      expect(stream.response.statusCode).toBe(200);
-      await stream.waitFor((s) => s.frames.length >= 1);
-      expect(stream.frames[0]).toEqual({ id: future, retry: RETRY_MS });
-      await sendTo(bob, 1);
-      await stream.waitFor((s) => s.events.length === 2);
-      expect(counts(stream)).toEqual([2]);
+      const token = await tokenOf(bob);
+      const futures: ((present: Cursor) => string)[] = [
+        () => '999999999999999:0',
+        () => '0:999999999999999',
+        () => '999999999999999:999999999999999',
+        // Just past it (a database restored from an older backup).
+        ({ seq, announcement }) => `${seq + 1}:${announcement}`,
+        ({ seq, announcement }) => `${seq}:${announcement + 1}`,
+      ];
+      const observed = [];
+      const expected = [];
+      for (const [n, futureOf] of futures.entries()) {
+        const position = await positionOf(bob);
+        const future = futureOf(cursorOf(position));
+        const stream = await connect('/notifications/stream', {
+          ...cookie(token),
+          'Last-Event-ID': future,
+        });
+        expect(stream.response.statusCode).toBe(200);
+        await stream.waitFor((s) => s.states.length > 0);
+        // The next events of bob's (numbered right after the present) and an announcement
+        // reach it: its cursor is the present, not the client's.
+        const live = await probe(bob, stream, n);
+        observed.push([future, controlFrames(stream), live]);
+        expected.push([
+          future,
+          [
+            { id: future, retry: RETRY_MS },
+            { event: 'reset', id: position, data: '{}' },
+          ],
+          probed(position, n),
+        ]);
+        expect(stream.states.filter((e) => e.name === 'unread_message_count')).toMatchObject([
+          { id: position, data: 1 },
+        ]);
+        stream.close();
+        await eventually(openStreams, 0);
+      }
+      expect(observed).toEqual(expected);
     });
   });
 
@@ -288,11 +466,12 @@ describe('Attack: abusing the event stream', () => {
       return socket;
     };
 
-    it('should be dropped with a bounded amount held for it, then resume to exactly the latest state', async () => {
+    it('should be dropped with a bounded amount held for it, then resume to exactly what it missed', async () => {
       const dave = await newUser();
       const token = await tokenOf(dave);
       const stalled = await connect('/notifications/stream', cookie(token));
-      await stalled.waitFor((s) => s.frames.length >= 1);
+      // A fresh stream's position: what the client resumes from, even with no event yet.
+      await stalled.waitFor((s) => s.lastEventId !== '');
       stalled.response.pause();
       const serverSide = serverSocketOf(stalled);
 
@@ -320,26 +499,44 @@ describe('Attack: abusing the event stream', () => {
         MAX_PENDING_CHARS + SSE_STREAM_BUFFERED_EVENTS * big.length,
       );
 
-      // The client resumes from the last event it got, after something else changed.
+      // The client resumes from the last id it got, after something else happened.
       const toDave = await sendTo(dave, 2);
-      const lastSeen = stalled.events.at(-1)?.id ?? 0;
+      const lastSeen = stalled.lastEventId;
+      const { seq, announcement } = cursorOf(lastSeen);
+      /** The announcements the stalled client got before its socket stopped taking more. */
+      const got = stalled.events.filter((e) => e.name === 'announcement').length;
       const resumed = await connect('/notifications/stream', {
         ...cookie(token),
-        'Last-Event-ID': String(lastSeen),
+        'Last-Event-ID': lastSeen,
       });
-      await resumed.waitFor((s) => s.events.length >= 3);
-      await sleep(200);
+      const missed = sent - got;
+      await resumed.waitFor((s) => s.events.length >= missed + 4, 20_000);
+      const [beforeMarker] = await eventsBeforeMarker(t.app, resumed);
+      const peer = toDave.sender.username;
+      // Every announcement it missed, in order, once; then dave's own events, which came later.
       expect(
-        resumed.events.map((e) => [
+        beforeMarker.map((e) => [
+          e.id,
           e.name,
           e.name === 'announcement'
             ? (e.data as { message: string }).message.split(' ')[0]
             : e.data,
         ]),
       ).toEqual([
-        ['announcement', String(sent - 1)],
-        ['unread_message_count', 2],
-        ['new_message', { id: toDave.last, peer: toDave.sender.username }],
+        ...Array.from({ length: missed }, (_, i) => [
+          `${seq}:${announcement + 1 + i}`,
+          'announcement',
+          String(got + i),
+        ]),
+        [`${seq + 1}:${announcement + missed}`, 'unread_message_count', 1],
+        [`${seq + 2}:${announcement + missed}`, 'new_message', { id: toDave.ids[0], peer }],
+        [`${seq + 3}:${announcement + missed}`, 'unread_message_count', 2],
+        [`${seq + 4}:${announcement + missed}`, 'new_message', { id: toDave.ids[1], peer }],
+      ]);
+      // A resume, not a reset: the client's cursor, then the state as of now.
+      expect(controlFrames(resumed)).toEqual([{ id: lastSeen, retry: RETRY_MS }]);
+      expect(resumed.states.filter((e) => e.name === 'unread_message_count')).toMatchObject([
+        { id: lastSeen, data: 2 },
       ]);
     });
 
@@ -378,8 +575,10 @@ describe('Attack: abusing the event stream', () => {
       ];
       const other = await connect('/notifications/stream', cookie(staying));
       for (const stream of [...doomed, other]) {
-        await stream.waitFor((s) => s.frames.length >= 1);
+        await stream.waitFor((s) => s.lastEventId !== '');
       }
+      /** Where the logged-out session's streams stood: a cursor it could resume from. */
+      const cursor = doomed[0].lastEventId;
       expect(await openStreams()).toBe(4);
 
       const logout = await request(t.app.getHttpServer())
@@ -400,9 +599,9 @@ describe('Attack: abusing the event stream', () => {
         await rawGet(t.baseUrl, '/notifications/stream', bearer(loggingOut)),
         await rawGet(t.baseUrl, '/notifications/stream', {
           ...cookie(loggingOut),
-          'Last-Event-ID': '1',
+          'Last-Event-ID': cursor,
         }),
-        await rawGet(t.baseUrl, '/notifications/stream?lastEventId=1', bearer(loggingOut)),
+        await rawGet(t.baseUrl, `/notifications/stream?lastEventId=${cursor}`, bearer(loggingOut)),
       ];
       expect(retries.map((r) => r.status)).toEqual([401, 401, 401, 401]);
 
