@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import http from 'node:http';
 import { DataSource } from 'typeorm';
 import { ENTITIES } from '../src/database/entities';
-import { conversationListQuery, unreadTotalQuery } from '../src/messages/read-marks';
+import { conversationListQuery, unreadTotalQuery } from '../src/conversations/read-marks';
 import { fmtLatencies, latencies, Latencies, now, Server } from './lib';
 
 const TARGET_UNREAD = 500;

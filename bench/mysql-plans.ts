@@ -1,7 +1,7 @@
 /**
  * `npx ts-node -T bench/mysql-plans.ts [--messages=1000000]`: the badge and conversation-list
  * statements on MariaDB/MySQL (TEST_MYSQL_URL) as the messages table grows: EXPLAIN rows and
- * mean times of the statements the app itself builds (src/messages/read-marks.ts), on a
+ * mean times of the statements the app itself builds (src/conversations/read-marks.ts), on a
  * scratch database built by the real migrations and dropped afterwards. Writes
  * bench/results/mysql-plans.{json,md}. Figures only; nothing passes or fails.
  */
@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { resolveDataSourceOptions } from '../src/database/data-source-options';
-import { conversationListQuery, unreadTotalQuery } from '../src/messages/read-marks';
+import { conversationListQuery, unreadTotalQuery } from '../src/conversations/read-marks';
 import { createScratchDatabase } from '../test/utils/mysql';
 import { now, option } from './lib';
 

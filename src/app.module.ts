@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
+import { BlocksModule } from './blocks/blocks.module';
 import { CsrfGuard } from './common/csrf/csrf.guard';
 import { CommonModule } from './common/common.module';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
@@ -22,6 +23,7 @@ import appConfig from './config/app.config';
 import authConfig from './config/auth.config';
 import { AllConfigType } from './config/config.type';
 import databaseConfig from './config/database.config';
+import { ConversationsModule } from './conversations/conversations.module';
 import { resolveDataSourceOptions } from './database/data-source-options';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -78,6 +80,8 @@ import { UsersModule } from './users/users.module';
     UsersModule,
     AuthModule,
     NotificationsModule,
+    BlocksModule,
+    ConversationsModule,
     MessagesModule,
     HealthModule,
     AdminModule,

@@ -1,4 +1,4 @@
-import { Block } from '../src/messages/block.entity';
+import { Block } from '../src/blocks/block.entity';
 import { Message } from '../src/messages/message.entity';
 import { MessagesService } from '../src/messages/messages.service';
 import { Notification } from '../src/notifications/notification.entity';

@@ -1,7 +1,8 @@
 import { ForbiddenException } from '@nestjs/common';
-import { Block } from '../src/messages/block.entity';
-import { BlocksService } from '../src/messages/blocks.service';
-import { Conversation } from '../src/messages/conversation.entity';
+import { Block } from '../src/blocks/block.entity';
+import { BlocksService } from '../src/blocks/blocks.service';
+import { Conversation } from '../src/conversations/conversation.entity';
+import { ReadMarksService } from '../src/conversations/read-marks.service';
 import { Message } from '../src/messages/message.entity';
 import { MessagesService } from '../src/messages/messages.service';
 import { Event } from '../src/notifications/event.entity';
@@ -186,6 +187,7 @@ describe('Event log (e2e)', () => {
     it('should store a send racing a block only before the block, else refuse it with 403 and store nothing', async () => {
       const messages = t.app.get(MessagesService);
       const blocks = t.app.get(BlocksService);
+      const readMarks = t.app.get(ReadMarksService);
       const outcomes = { stored: 0, refused: 0 };
 
       for (let i = 0; i < 30; i++) {
@@ -236,7 +238,7 @@ describe('Event log (e2e)', () => {
             await t.dataSource.getRepository(Conversation).countBy({ userId: blocker.id }),
           ).toBe(0);
         }
-        expect([i, await messages.unreadCount(blocker)]).toEqual([i, 0]);
+        expect([i, await readMarks.unreadCount(blocker)]).toEqual([i, 0]);
         const state = await t.dataSource
           .getRepository(Notification)
           .findOneByOrFail({ userId: blocker.id, name: 'unread_message_count' });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import request from 'supertest';
 import { NotFoundException } from '@nestjs/common';
-import { Conversation } from '../src/messages/conversation.entity';
+import { Conversation } from '../src/conversations/conversation.entity';
 import { MessagesService } from '../src/messages/messages.service';
 import { NotificationBus, StreamEvent } from '../src/notifications/bus/notification-bus';
 import { NotificationsService } from '../src/notifications/notifications.service';

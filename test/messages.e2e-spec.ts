@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { Conversation } from '../src/messages/conversation.entity';
+import { Conversation } from '../src/conversations/conversation.entity';
 import { Message } from '../src/messages/message.entity';
 import { Notification } from '../src/notifications/notification.entity';
 import { NotificationsService } from '../src/notifications/notifications.service';

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { resolveDataSourceOptions } from '../src/database/data-source-options';
 import { MYSQL_MIGRATIONS } from '../src/database/migrations/mysql';
 import { SQLITE_MIGRATIONS } from '../src/database/migrations/sqlite';
-import { unreadTotal } from '../src/messages/read-marks';
+import { unreadTotal } from '../src/conversations/read-marks';
 import { DIALECT, scratchDatabase, ScratchDatabase } from './entrypoints/scratch-database';
 
 const MIGRATIONS = DIALECT === 'mysql' ? MYSQL_MIGRATIONS : SQLITE_MIGRATIONS;

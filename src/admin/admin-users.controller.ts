@@ -1,14 +1,4 @@
-import {
-  BadRequestException,
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  NotFoundException,
-  Patch,
-  Query,
-  Req,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Patch, Query, Req } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiNotFoundResponse,
@@ -17,16 +7,14 @@ import {
   ApiParam,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { SessionsService } from '../auth/sessions.service';
 import { CurrentUser } from '../auth/decorators';
 import { ErrorDto } from '../common/api/error.dto';
 import { paginate, PaginatedDto, toPageRequest } from '../common/api/paginated';
 import { ID_PARAM, IdParam } from '../common/api/id-param';
-import { MessagesService } from '../messages/messages.service';
-import { Role, User } from '../users/user.entity';
-import { UsersService } from '../users/users.service';
+import { User } from '../users/user.entity';
 import { AdminApi } from './admin-api.decorator';
-import { AdminUserDto, mapAdminUser, UpdateUserDto, UserQueryDto } from './dto/admin-user.dto';
+import { AdminUsersService } from './admin-users.service';
+import { AdminUserDto, UpdateUserDto, UserQueryDto } from './dto/admin-user.dto';
 
 const UserPage = PaginatedDto(AdminUserDto, 'AdminUserPage');
 
@@ -34,11 +22,7 @@ const UserPage = PaginatedDto(AdminUserDto, 'AdminUserPage');
 @ApiBadRequestResponse({ type: ErrorDto, description: 'Invalid id, query or body' })
 @Controller('api/admin/users')
 export class AdminUsersController {
-  constructor(
-    private readonly users: UsersService,
-    private readonly messages: MessagesService,
-    private readonly sessions: SessionsService,
-  ) {}
+  constructor(private readonly adminUsers: AdminUsersService) {}
 
   @Get()
   @HttpCode(200)
@@ -46,14 +30,8 @@ export class AdminUsersController {
   @ApiOkResponse({ type: UserPage })
   async list(@Query() query: UserQueryDto, @Req() req: Request) {
     const page = toPageRequest(query);
-    const [users, total] = await this.users.search(query.q, page);
-    const unread = await this.messages.unreadCounts(users);
-    return paginate(
-      req,
-      page,
-      users.map((u) => mapAdminUser(u, unread.get(u.id) ?? 0)),
-      total,
-    );
+    const [users, total] = await this.adminUsers.search(query.q, page);
+    return paginate(req, page, users, total);
   }
 
   @Get(':id')
@@ -62,8 +40,8 @@ export class AdminUsersController {
   @ApiOkResponse({ type: AdminUserDto })
   @ApiNotFoundResponse({ type: ErrorDto })
   @ApiParam(ID_PARAM)
-  async get(@IdParam() id: number): Promise<AdminUserDto> {
-    return this.view(await this.find(id));
+  get(@IdParam() id: number): Promise<AdminUserDto> {
+    return this.adminUsers.get(id);
   }
 
   @Patch(':id')
@@ -72,35 +50,11 @@ export class AdminUsersController {
   @ApiOkResponse({ type: AdminUserDto })
   @ApiNotFoundResponse({ type: ErrorDto })
   @ApiParam(ID_PARAM)
-  async update(
+  update(
     @IdParam() id: number,
     @Body() body: UpdateUserDto,
     @CurrentUser() admin: User,
   ): Promise<AdminUserDto> {
-    const user = await this.find(id);
-    if (user.id === admin.id && (body.disabled === true || body.role === Role.User)) {
-      throw new BadRequestException('errors.admin_self_lockout');
-    }
-    await this.users.update(user, {
-      ...(body.role !== undefined ? { role: body.role } : {}),
-      ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
-      ...(body.about_me !== undefined ? { aboutMe: body.about_me || null } : {}),
-    });
-    if (body.disabled) {
-      await this.sessions.endAll(user.id);
-    }
-    return this.view(user);
-  }
-
-  private async find(id: number): Promise<User> {
-    const user = await this.users.findById(id);
-    if (!user) {
-      throw new NotFoundException('errors.user_not_found');
-    }
-    return user;
-  }
-
-  private async view(user: User): Promise<AdminUserDto> {
-    return mapAdminUser(user, await this.messages.unreadCount(user));
+    return this.adminUsers.update(admin, id, body);
   }
 }

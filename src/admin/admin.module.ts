@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { ConversationsModule } from '../conversations/conversations.module';
 import { MessagesModule } from '../messages/messages.module';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { UsersModule } from '../users/users.module';
@@ -7,14 +8,16 @@ import { AdminMessagesController } from './admin-messages.controller';
 import { AdminNotificationsController } from './admin-notifications.controller';
 import { AdminStatsController } from './admin-stats.controller';
 import { AdminUsersController } from './admin-users.controller';
+import { AdminUsersService } from './admin-users.service';
 
 @Module({
-  imports: [UsersModule, AuthModule, MessagesModule, NotificationsModule],
+  imports: [UsersModule, AuthModule, MessagesModule, ConversationsModule, NotificationsModule],
   controllers: [
     AdminUsersController,
     AdminMessagesController,
     AdminNotificationsController,
     AdminStatsController,
   ],
+  providers: [AdminUsersService],
 })
 export class AdminModule {}

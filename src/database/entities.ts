@@ -1,6 +1,6 @@
 import { Session } from '../auth/session.entity';
-import { Block } from '../messages/block.entity';
-import { Conversation } from '../messages/conversation.entity';
+import { Block } from '../blocks/block.entity';
+import { Conversation } from '../conversations/conversation.entity';
 import { Message } from '../messages/message.entity';
 import { AnnouncementSequence } from '../notifications/announcement-sequence.entity';
 import { Event } from '../notifications/event.entity';

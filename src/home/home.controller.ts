@@ -4,7 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import { CurrentUser } from '../auth/decorators';
 import { buildPager, parsePage } from '../common/pagination';
 import { AllConfigType } from '../config/config.type';
-import { ConversationsService } from '../messages/conversations.service';
+import { ConversationsService } from '../conversations/conversations.service';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 

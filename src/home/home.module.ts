@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { MessagesModule } from '../messages/messages.module';
+import { ConversationsModule } from '../conversations/conversations.module';
 import { UsersModule } from '../users/users.module';
 import { HomeController } from './home.controller';
 
 @Module({
-  imports: [UsersModule, MessagesModule],
+  imports: [UsersModule, ConversationsModule],
   controllers: [HomeController],
 })
 export class HomeModule {}

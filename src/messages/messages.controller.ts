@@ -20,16 +20,13 @@ import { RateLimit } from '../common/http/rate-limit';
 import { buildPager, parsePage } from '../common/pagination';
 import { flash } from '../common/views/flash';
 import { AllConfigType } from '../config/config.type';
+import { conversationPath } from '../conversations/conversations.controller';
+import { ReadMarksService } from '../conversations/read-marks.service';
 import { User } from '../users/user.entity';
-import { ConversationsService } from './conversations.service';
 import { SendMessageDto } from './dto/send-message.dto';
 import { MESSAGE_MAX } from './message.entity';
 import { MessagesService } from './messages.service';
 import { SendRateLimitedFilter } from './send-rate-limited.filter';
-
-export function conversationPath(username: string): string {
-  return `/conversations/${encodeURIComponent(username)}`;
-}
 
 @Controller()
 // Browser pages and feeds, not part of the documented JSON API.
@@ -37,7 +34,7 @@ export function conversationPath(username: string): string {
 export class MessagesController {
   constructor(
     private readonly messages: MessagesService,
-    private readonly conversations: ConversationsService,
+    private readonly readMarks: ReadMarksService,
     private readonly config: ConfigService<AllConfigType, true>,
   ) {}
 
@@ -77,7 +74,7 @@ export class MessagesController {
   @Get('messages')
   @Render('messages/inbox')
   async inbox(@CurrentUser() me: User, @Query('page') rawPage: unknown) {
-    const readMarks = await this.conversations.markAllRead(me);
+    const readMarks = await this.readMarks.markAllRead(me);
     const page = parsePage(rawPage, this.perPage());
     const [messages, total] = await this.messages.inbox(me, page, readMarks);
     return { messages, pager: buildPager('/messages', page, total), tab: 'inbox' };

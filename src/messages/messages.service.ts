@@ -6,23 +6,21 @@ import {
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { Block } from '../blocks/block.entity';
+import { BlocksService } from '../blocks/blocks.service';
 import { PageRequest } from '../common/pagination';
-import { TransactionService } from '../database/transaction.service';
-import { NotificationsService } from '../notifications/notifications.service';
-import { User } from '../users/user.entity';
-import { UsersService } from '../users/users.service';
-import { Block } from './block.entity';
-import { BlocksService } from './blocks.service';
-import { Conversation } from './conversation.entity';
-import { Message } from './message.entity';
 import {
   advanceConversation,
-  notBlocked,
   recountUnread,
   refreshConversation,
   sendState,
   unreadTotal,
-} from './read-marks';
+} from '../conversations/read-marks';
+import { TransactionService } from '../database/transaction.service';
+import { NotificationsService } from '../notifications/notifications.service';
+import { User } from '../users/user.entity';
+import { UsersService } from '../users/users.service';
+import { Message } from './message.entity';
 
 /** The id of the row an INSERT created: MySQL reports insertId, SQLite the identifiers. */
 function insertedId(raw: unknown, identifiers: Record<string, unknown>[]): number {
@@ -43,21 +41,12 @@ export class MessagesService {
     private readonly transactions: TransactionService,
   ) {}
 
-  /** A user by name, for pages about them: 404 for an unknown name. */
-  async findUser(username: string): Promise<User> {
-    const user = await this.users.findByUsername(username);
-    if (!user) {
-      throw new NotFoundException('errors.user_not_found');
-    }
-    return user;
-  }
-
   /**
    * The user `sender` may write to: 404 for an unknown name, 400 for themselves, 403 when
    * either blocked the other (the one blocked is told only that they can't write).
    */
   async findRecipient(sender: User, username: string): Promise<User> {
-    const recipient = await this.findUser(username);
+    const recipient = await this.users.findByUsernameOrFail(username);
     if (recipient.id === sender.id) {
       throw new BadRequestException('messages.no_self');
     }
@@ -192,29 +181,6 @@ export class MessagesService {
 
   count(): Promise<number> {
     return this.messages.count();
-  }
-
-  /** Unread counts of several users in one grouped query (admin). */
-  async unreadCounts(users: User[]): Promise<Map<number, number>> {
-    const counts = new Map(users.map((u) => [u.id, 0]));
-    if (users.length === 0) {
-      return counts;
-    }
-    const query = this.messages.manager
-      .getRepository(Conversation)
-      .createQueryBuilder('c')
-      .select('c.user_id', 'userId')
-      .addSelect('SUM(c.unread_count)', 'unread')
-      .where('c.user_id IN (:...ids)', { ids: users.map((u) => u.id) });
-    const rows = await notBlocked(query, 'c')
-      .groupBy('c.user_id')
-      .getRawMany<{ userId: number | string; unread: number | string }>();
-    rows.forEach((row) => counts.set(Number(row.userId), Number(row.unread)));
-    return counts;
-  }
-
-  unreadCount(user: User): Promise<number> {
-    return unreadTotal(this.messages.manager, user.id);
   }
 
   /**

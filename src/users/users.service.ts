@@ -34,6 +34,15 @@ export class UsersService {
       .getOne();
   }
 
+  /** A user by name, for pages about them: 404 for an unknown name. */
+  async findByUsernameOrFail(username: string): Promise<User> {
+    const user = await this.findByUsername(username);
+    if (!user) {
+      throw new NotFoundException('errors.user_not_found');
+    }
+    return user;
+  }
+
   async isUsernameTaken(username: string, exceptUserId?: number): Promise<boolean> {
     const found = await this.findByUsername(username);
     return found !== null && found.id !== exceptUserId;

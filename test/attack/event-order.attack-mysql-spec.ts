@@ -1,4 +1,4 @@
-import { ConversationsService } from '../../src/messages/conversations.service';
+import { ReadMarksService } from '../../src/conversations/read-marks.service';
 import { MessagesService } from '../../src/messages/messages.service';
 import { TransactionService } from '../../src/database/transaction.service';
 import { NotificationBus, StreamEvent } from '../../src/notifications/bus/notification-bus';
@@ -224,7 +224,7 @@ describe('Attack: events committed out of their insert order (MariaDB locks)', (
       appended.resolve();
       await commit1.promise;
     });
-    const seen = t.app.get(ConversationsService).markRead(carol, bob);
+    const seen = t.app.get(ReadMarksService).markRead(carol, bob);
     await appended.promise;
     // 2: dave writes to bob: under the old id order it would insert after 1 and commit first.
     const sentByDave = messages.send(dave, bob, 'from dave');

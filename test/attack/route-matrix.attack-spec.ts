@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { AuthService } from '../../src/auth/auth.service';
 import { Session } from '../../src/auth/session.entity';
-import { Block } from '../../src/messages/block.entity';
+import { Block } from '../../src/blocks/block.entity';
 import { Message } from '../../src/messages/message.entity';
 import { MessagesService } from '../../src/messages/messages.service';
 import { Notification } from '../../src/notifications/notification.entity';

@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { Browser, BrowserContext, Page } from 'playwright-core';
-import { BlocksService } from '../../src/messages/blocks.service';
+import { BlocksService } from '../../src/blocks/blocks.service';
 import { MessagesService } from '../../src/messages/messages.service';
 import { User } from '../../src/users/user.entity';
 import { createUser } from '../factories/user.factory';

@@ -1,8 +1,8 @@
 import { EntityManager, SelectQueryBuilder } from 'typeorm';
 import { PageRequest } from '../common/pagination';
+import { Message } from '../messages/message.entity';
 import { User } from '../users/user.entity';
 import { Conversation, NEVER_READ } from './conversation.entity';
-import { Message } from './message.entity';
 
 /**
  * The statements behind unread counts, shared by every change that moves them (send, read,

@@ -1,6 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Message } from '../messages/message.entity';
 import { TIMESTAMP_COLUMN, User } from '../users/user.entity';
-import { Message } from './message.entity';
 
 /** "Never read": earlier than any message, so every message from the peer counts as unread. */
 export const NEVER_READ = new Date(0);

@@ -1,21 +1,31 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import { TransactionService } from '../database/transaction.service';
-import { NotificationsService } from '../notifications/notifications.service';
+import { TransactionService, Tx } from '../database/transaction.service';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { Block } from './block.entity';
-import { unreadTotal } from './read-marks';
+
+/**
+ * Work a feature that depends on blocks does inside every block and unblock, in the same
+ * transaction and under both users' row locks (conversations push the blocker's unread count),
+ * so blocks depend on nothing that depends on them. `blocker` is the blocker's locked row.
+ */
+export type BlockChangeListener = (tx: Tx, blocker: User) => Promise<void>;
 
 @Injectable()
 export class BlocksService {
+  private readonly listeners: BlockChangeListener[] = [];
+
   constructor(
     @InjectRepository(Block) private readonly blocks: Repository<Block>,
     private readonly users: UsersService,
-    private readonly notifications: NotificationsService,
     private readonly transactions: TransactionService,
   ) {}
+
+  onChange(listener: BlockChangeListener): void {
+    this.listeners.push(listener);
+  }
 
   /** Whether `blocker` blocked `blocked` (read inside the caller's transaction if given). */
   isBlocked(blocker: User, blocked: User, manager?: EntityManager): Promise<boolean> {
@@ -69,11 +79,11 @@ export class BlocksService {
     write: (manager: EntityManager) => Promise<void>,
   ): Promise<void> {
     return this.transactions.run(async (tx) => {
-      const locked = await this.users.lockAllForUpdate(tx.manager, [me.id, other.id]);
+      const [blocker] = await this.users.lockAllForUpdate(tx.manager, [me.id, other.id]);
       await write(tx.manager);
-      await this.notifications.record(tx, locked, [
-        { userId: me.id, name: 'unread_message_count', data: await unreadTotal(tx.manager, me.id) },
-      ]);
+      for (const listener of this.listeners) {
+        await listener(tx, blocker);
+      }
     });
   }
 }

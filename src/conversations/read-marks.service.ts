@@ -1,121 +1,56 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Brackets, EntityManager, Repository } from 'typeorm';
-import { PageRequest } from '../common/pagination';
-import { TransactionService } from '../database/transaction.service';
+import { EntityManager, Repository } from 'typeorm';
+import { TransactionService, Tx } from '../database/transaction.service';
+import { Message } from '../messages/message.entity';
 import { NotificationsService } from '../notifications/notifications.service';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { Conversation, NEVER_READ } from './conversation.entity';
-import { Message } from './message.entity';
-import {
-  conversationListQuery,
-  conversationOf,
-  notBlocked,
-  notBlockedSql,
-  rawDate,
-  readMark,
-  unreadTotal,
-} from './read-marks';
+import { conversationOf, notBlocked, notBlockedSql, rawDate, unreadTotal } from './read-marks';
 
-/** One row of the conversation list. */
-export interface ConversationSummary {
-  peer: string;
-  lastActivityAt: Date;
-  lastMessage: { id: number; body: string; mine: boolean };
-  unread: number;
-}
-
-interface SummaryRow {
-  peer: string;
-  activity: string | Date;
-  messageId: number | string;
-  body: string;
-  senderId: number | string;
-  unread: number | string;
-}
-
-export { rawDate } from './read-marks';
-
+/** What a user has read: the read marks pages move, and the unread counts they give. */
 @Injectable()
-export class ConversationsService {
+export class ReadMarksService {
   constructor(
     @InjectRepository(Conversation) private readonly conversations: Repository<Conversation>,
-    @InjectRepository(Message) private readonly messages: Repository<Message>,
     private readonly users: UsersService,
     private readonly notifications: NotificationsService,
     private readonly transactions: TransactionService,
   ) {}
 
-  /** The user's conversations, newest activity first (see conversationListQuery). */
-  async list(user: User, page: PageRequest): Promise<[ConversationSummary[], number]> {
-    const rows = await conversationListQuery(
-      this.conversations.manager,
-      user.id,
-      page,
-    ).getRawMany<SummaryRow>();
-    const total = await this.count(user);
-    return [
-      rows.map((row) => ({
-        peer: row.peer,
-        lastActivityAt: rawDate(row.activity),
-        lastMessage: {
-          id: Number(row.messageId),
-          body: row.body,
-          mine: Number(row.senderId) === user.id,
-        },
-        unread: Number(row.unread),
-      })),
-      total,
-    ];
+  /** The badge: the user's unread messages, blocked users' left out. */
+  unreadCount(user: User): Promise<number> {
+    return unreadTotal(this.conversations.manager, user.id);
   }
 
-  private count(user: User): Promise<number> {
+  /** Unread counts of several users in one grouped query (admin). */
+  async unreadCounts(users: User[]): Promise<Map<number, number>> {
+    const counts = new Map(users.map((u) => [u.id, 0]));
+    if (users.length === 0) {
+      return counts;
+    }
     const query = this.conversations
       .createQueryBuilder('c')
-      .where('c.user_id = :userId AND c.last_message_id IS NOT NULL', { userId: user.id });
-    return notBlocked(query, 'c').getCount();
+      .select('c.user_id', 'userId')
+      .addSelect('SUM(c.unread_count)', 'unread')
+      .where('c.user_id IN (:...ids)', { ids: users.map((u) => u.id) });
+    const rows = await notBlocked(query, 'c')
+      .groupBy('c.user_id')
+      .getRawMany<{ userId: number | string; unread: number | string }>();
+    rows.forEach((row) => counts.set(Number(row.userId), Number(row.unread)));
+    return counts;
   }
 
-  /** The exchange with `peer`, both ways; page 1 is the newest, each page oldest first. */
-  async thread(user: User, peer: User, page: PageRequest): Promise<[Message[], number]> {
-    const [newestFirst, total] = await this.betweenQuery(user, peer)
-      .orderBy('m.timestamp', 'DESC')
-      .addOrderBy('m.id', 'DESC')
-      .skip(page.offset)
-      .take(page.perPage)
-      .getManyAndCount();
-    return [newestFirst.reverse(), total];
-  }
-
-  /** Messages of the exchange after the one with id `afterId`, oldest first (live updates). */
-  after(user: User, peer: User, afterId: number, limit: number): Promise<Message[]> {
-    return this.betweenQuery(user, peer)
-      .andWhere('m.id > :afterId', { afterId })
-      .orderBy('m.timestamp', 'ASC')
-      .addOrderBy('m.id', 'ASC')
-      .take(limit)
-      .getMany();
-  }
-
-  private betweenQuery(user: User, peer: User) {
-    return this.messages
-      .createQueryBuilder('m')
-      .innerJoinAndSelect('m.sender', 'sender')
-      .innerJoinAndSelect('m.recipient', 'recipient')
-      .where(
-        new Brackets((w) =>
-          w
-            .where('m.sender_id = :me AND m.recipient_id = :peer')
-            .orWhere('m.sender_id = :peer AND m.recipient_id = :me'),
-        ),
-        { me: user.id, peer: peer.id },
-      );
-  }
-
-  /** When `peer` last read the conversation with `user` (read receipts). */
-  seenBy(peer: User, user: User): Promise<Date> {
-    return readMark(this.conversations.manager, peer.id, user.id);
+  /**
+   * Records `user`'s unread count inside the transaction that changed it without moving a
+   * read mark (a block or an unblock: see ConversationsModule), which holds `user`'s row.
+   */
+  async pushUnreadCount(tx: Tx, user: User): Promise<void> {
+    const unread = await unreadTotal(tx.manager, user.id);
+    await this.notifications.record(tx, [user], [
+      { userId: user.id, name: 'unread_message_count', data: unread },
+    ]);
   }
 
   /**

@@ -6,15 +6,13 @@ import { CurrentUser } from '../auth/decorators';
 import { parseId } from '../common/api/parse-id.pipe';
 import { buildPager, parsePage } from '../common/pagination';
 import { AllConfigType } from '../config/config.type';
+import { MESSAGE_MAX } from '../messages/message.entity';
 import { User } from '../users/user.entity';
-import { BlocksService } from './blocks.service';
 import { ConversationsService } from './conversations.service';
-import { Message, MESSAGE_MAX } from './message.entity';
-import { conversationPath } from './messages.controller';
-import { MessagesService } from './messages.service';
 
-/** How many new messages one live update fetches at most (the rest on the next). */
-const LIVE_BATCH = 50;
+export function conversationPath(username: string): string {
+  return `/conversations/${encodeURIComponent(username)}`;
+}
 
 @Controller('conversations')
 // Browser pages and feeds, not part of the documented JSON API.
@@ -22,8 +20,6 @@ const LIVE_BATCH = 50;
 export class ConversationsController {
   constructor(
     private readonly conversations: ConversationsService,
-    private readonly messages: MessagesService,
-    private readonly blocks: BlocksService,
     private readonly config: ConfigService<AllConfigType, true>,
   ) {}
 
@@ -47,27 +43,24 @@ export class ConversationsController {
     @CurrentUser() me: User,
     @Query('page') rawPage: unknown,
   ) {
-    const peer = await this.peerOf(me, username);
-    if (await this.blocks.isBlocked(me, peer)) {
-      return { peer: peer.username, youBlocked: true, messages: [] };
-    }
-    await this.conversations.markRead(me, peer);
     const page = parsePage(rawPage, this.perPage());
-    const [messages, total] = await this.conversations.thread(me, peer, page);
-    const seenAt = await this.conversations.seenBy(peer, me);
+    const thread = await this.conversations.openThread(me, username, page);
+    if (thread.youBlocked) {
+      return thread;
+    }
     return {
-      peer: peer.username,
-      messages: this.forViewer(me, messages, seenAt),
-      pager: buildPager(conversationPath(peer.username), page, total),
+      peer: thread.peer,
+      messages: thread.messages,
+      pager: buildPager(conversationPath(thread.peer), page, thread.total),
       newest: page.page === 1,
-      blockedByPeer: await this.blocks.isBlocked(peer, me),
+      blockedByPeer: thread.blockedByPeer,
       max: MESSAGE_MAX,
     };
   }
 
   /**
    * The messages after `after`, rendered by the thread's own partial, for an open thread to
-   * append when a new_message notification arrives; it has them in view, so they are read.
+   * append when a new_message notification arrives.
    */
   @Get(':username/messages')
   async newer(
@@ -80,36 +73,10 @@ export class ConversationsController {
     if (after === null) {
       throw new BadRequestException('messages.bad_after');
     }
-    const peer = await this.peerOf(me, username);
-    if (await this.blocks.isBlocked(me, peer)) {
-      return res.render('conversations/messages', { layout: false, messages: [] });
-    }
-    await this.conversations.markRead(me, peer);
-    const messages = await this.conversations.after(me, peer, after, LIVE_BATCH);
-    const seenAt = await this.conversations.seenBy(peer, me);
     return res.render('conversations/messages', {
       layout: false,
-      messages: this.forViewer(me, messages, seenAt),
+      messages: await this.conversations.newerMessages(me, username, after),
     });
-  }
-
-  private async peerOf(me: User, username: string): Promise<User> {
-    const peer = await this.messages.findUser(username);
-    if (peer.id === me.id) {
-      throw new BadRequestException('messages.no_self');
-    }
-    return peer;
-  }
-
-  /** Which messages are the viewer's own; "Seen" goes under the newest of those, if it was. */
-  private forViewer(me: User, messages: Message[], seenAt: Date) {
-    const lastMine = messages.map((m) => m.senderId).lastIndexOf(me.id);
-    return messages.map((m, i) =>
-      Object.assign(m, {
-        mine: m.senderId === me.id,
-        seen: i === lastMine && m.timestamp.getTime() <= seenAt.getTime(),
-      }),
-    );
   }
 
   private perPage(): number {

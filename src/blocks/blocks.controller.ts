@@ -5,8 +5,8 @@ import { CurrentUser } from '../auth/decorators';
 import { safeRedirectTarget } from '../common/http/safe-redirect';
 import { flash } from '../common/views/flash';
 import { User } from '../users/user.entity';
+import { UsersService } from '../users/users.service';
 import { BlocksService } from './blocks.service';
-import { MessagesService } from './messages.service';
 
 @Controller()
 // Browser pages, not part of the documented JSON API.
@@ -14,7 +14,7 @@ import { MessagesService } from './messages.service';
 export class BlocksController {
   constructor(
     private readonly blocks: BlocksService,
-    private readonly messages: MessagesService,
+    private readonly users: UsersService,
   ) {}
 
   /** The settings page of the users one blocked, each with Unblock. */
@@ -31,7 +31,7 @@ export class BlocksController {
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    const other = await this.messages.findUser(username);
+    const other = await this.users.findByUsernameOrFail(username);
     await this.blocks.block(me, other);
     flash(req, res, {
       category: 'success',
@@ -48,7 +48,7 @@ export class BlocksController {
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    const other = await this.messages.findUser(username);
+    const other = await this.users.findByUsernameOrFail(username);
     await this.blocks.unblock(me, other);
     flash(req, res, {
       category: 'success',
