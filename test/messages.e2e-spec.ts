@@ -251,8 +251,10 @@ describe('Private messages and notifications (e2e)', () => {
     await send(a, 'bob', 'two');
     const home = await b.get('/');
     expect(badgeOf(home.text)).toEqual({ visibility: 'visible', count: 2 });
+    // The stream resumes from the page's event cursor: bob's event number as it rendered.
+    const { eventSeq } = await t.dataSource.getRepository(User).findOneByOrFail({ id: bob.id });
     expect(home.text).toContain(
-      `<script src="/static/js/notifications.js" data-user-id="${bob.id}"></script>`,
+      `<script src="/static/js/notifications.js" data-user-id="${bob.id}" data-event-cursor="${eventSeq}:0"></script>`,
     );
     expect((await new BrowserSession(t.app).get('/auth/login')).text).not.toContain(
       'message_count',
