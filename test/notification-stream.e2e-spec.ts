@@ -362,6 +362,11 @@ describe('Notification stream (e2e)', () => {
       ['0:2', { message: 'новое 🎉' }],
     ]);
 
+    // The state carries the event's moment: a page that dismissed it by timestamp knows it.
+    const carolAgain = await connect(carol);
+    await carolAgain.waitFor((s) => s.states.length === 1);
+    expect(carolAgain.states[0].timestamp).toBe(carolStream.events[1].timestamp);
+
     // A user's own notification of that name, stored later, is their current one.
     await notifications.notifyUser(bob.id, 'announcement', { message: 'just bob' });
     const erin = await createUser(t.app, 'erin');

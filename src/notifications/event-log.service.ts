@@ -91,13 +91,17 @@ export class EventLogService {
    * row lock of every user named (`locked`, read under that lock), and publishes them once
    * it has committed. Three statements, whatever the number of entries.
    */
-  async append(tx: Tx, locked: readonly LockedUser[], entries: readonly LogEntry[]) {
+  async append(
+    tx: Tx,
+    locked: readonly LockedUser[],
+    entries: readonly LogEntry[],
+    timestamp = Date.now() / 1000,
+  ) {
     if (entries.length === 0) {
       return;
     }
     const seqs = new Map(locked.map((user) => [user.id, user.eventSeq]));
     const announcementsBefore = await this.announcementCount(tx.manager, 'shared');
-    const timestamp = Date.now() / 1000;
     const rows = entries.map(({ userId, name, data }) => {
       const last = seqs.get(userId);
       if (last === undefined) {
@@ -126,7 +130,12 @@ export class EventLogService {
   }
 
   /** Appends an announcement to everyone's order: one row, numbered under the counter's lock. */
-  async appendAnnouncement(tx: Tx, name: string, data: unknown): Promise<void> {
+  async appendAnnouncement(
+    tx: Tx,
+    name: string,
+    data: unknown,
+    timestamp = Date.now() / 1000,
+  ): Promise<void> {
     const before = await this.announcementCount(tx.manager, 'exclusive');
     const row = {
       userId: null,
@@ -134,7 +143,7 @@ export class EventLogService {
       announcementsBefore: before,
       name,
       payloadJson: JSON.stringify(data),
-      timestamp: Date.now() / 1000,
+      timestamp,
     };
     await tx.manager.getRepository(Event).insert(row);
     await tx.manager

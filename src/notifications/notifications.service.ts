@@ -53,10 +53,13 @@ export class NotificationsService {
   }
 
   private async write(tx: Tx, locked: readonly LockedUser[], events: readonly LogEntry[]) {
-    await this.log.append(tx, locked, events);
+    // One moment for the events and the state they set: a page tells them apart by it (an
+    // announcement dismissed by its timestamp stays dismissed when its state comes back).
+    const timestamp = Date.now() / 1000;
+    await this.log.append(tx, locked, events, timestamp);
     for (const event of events) {
       if (STATE_NAMES.has(event.name)) {
-        await this.setState(tx, event.userId, event.name, event.data);
+        await this.setState(tx, event.userId, event.name, event.data, timestamp);
       }
     }
   }
@@ -65,8 +68,9 @@ export class NotificationsService {
   notifyUser(userId: number, name: string, data: unknown): Promise<void> {
     return this.transactions.run(async (tx) => {
       const [user] = await this.users.lockAllForUpdate(tx.manager, [userId]);
-      await this.log.append(tx, [user], [{ userId, name, data }]);
-      await this.setState(tx, userId, name, data);
+      const timestamp = Date.now() / 1000;
+      await this.log.append(tx, [user], [{ userId, name, data }], timestamp);
+      await this.setState(tx, userId, name, data, timestamp);
     });
   }
 
@@ -77,14 +81,10 @@ export class NotificationsService {
   async announce(name: string, data: unknown): Promise<number> {
     await this.transactions.run(async (tx) => {
       const repository = tx.manager.getRepository(Notification);
+      const timestamp = Date.now() / 1000;
       await repository.delete({ userId: IsNull(), name });
-      await repository.insert({
-        userId: null,
-        name,
-        payloadJson: JSON.stringify(data),
-        timestamp: Date.now() / 1000,
-      });
-      await this.log.appendAnnouncement(tx, name, data);
+      await repository.insert({ userId: null, name, payloadJson: JSON.stringify(data), timestamp });
+      await this.log.appendAnnouncement(tx, name, data, timestamp);
     });
     return this.users.count();
   }
@@ -103,12 +103,18 @@ export class NotificationsService {
   }
 
   /** The user's value of `name`, written in place (one upsert on the (user, name) key). */
-  private async setState(tx: Tx, userId: number, name: string, data: unknown): Promise<void> {
+  private async setState(
+    tx: Tx,
+    userId: number,
+    name: string,
+    data: unknown,
+    timestamp: number,
+  ): Promise<void> {
     await tx.manager
       .createQueryBuilder()
       .insert()
       .into(Notification)
-      .values({ userId, name, payloadJson: JSON.stringify(data), timestamp: Date.now() / 1000 })
+      .values({ userId, name, payloadJson: JSON.stringify(data), timestamp })
       .orUpdate(['payload_json', 'timestamp'], ['user_id', 'name'])
       .updateEntity(false)
       .execute();
