@@ -1,5 +1,6 @@
 import { Page } from 'playwright-core';
 import { Message } from '../../src/messages/message.entity';
+import { MessagesService } from '../../src/messages/messages.service';
 import { visibleBadge, waitForBadge } from './browser';
 import {
   badgeDetails,
@@ -226,6 +227,42 @@ describe('Conversations, live, in a real browser', () => {
       await expect(
         w.t.dataSource.getRepository(Message).countBy({ body: 'after the block' }),
       ).resolves.toBe(0);
+    });
+  });
+
+  describe('the conversation list', () => {
+    it('should follow new messages, deletions and reads live, keeping focus, without reload', async () => {
+      await seedMessages(w.t, w.bob, w.alice, ['hello']);
+      const list = await openLive(w.alice, '/conversations');
+      await markDocument(list);
+      const row = (peer: string) => list.locator(`#conversations li[data-peer="${peer}"]`);
+      await list.focus('#conversations li[data-peer="bob"] a');
+
+      const [, later] = await seedMessages(w.t, w.carol, w.alice, ['first', 'second']);
+      await row('carol').locator('.conversation-unread-count').waitFor({ timeout: LIVE_MS });
+      await expect(row('carol').locator('.conversation-snippet').textContent()).resolves.toBe(
+        'second',
+      );
+      // Newest activity first, and the focused link is the same conversation's.
+      await expect(
+        list.$$eval('#conversations li', (rows) => rows.map((r) => r.dataset.peer)),
+      ).resolves.toEqual(['carol', 'bob']);
+      expect(await list.evaluate(() => document.activeElement?.getAttribute('href'))).toBe(
+        '/conversations/bob',
+      );
+
+      await w.t.app.get(MessagesService).remove(later.id);
+      await row('carol')
+        .locator('.conversation-snippet', { hasText: /^first$/ })
+        .waitFor({ timeout: LIVE_MS });
+
+      // Read in another tab: the row's count goes.
+      const thread = await openLive(w.alice, '/conversations/carol');
+      await thread.close();
+      await row('carol')
+        .locator('.conversation-unread-count')
+        .waitFor({ state: 'detached', timeout: LIVE_MS });
+      expect(await sameDocument(list)).toBe(true);
     });
   });
 
