@@ -60,6 +60,7 @@ const SITE_SCRIPTS = [
   '/static/js/notifications.js',
   '/static/js/forms.js',
   '/static/js/conversation.js',
+  '/static/js/conversation-list.js',
 ];
 
 const HTML_ENTITIES: Record<string, string> = {
