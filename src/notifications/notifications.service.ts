@@ -6,7 +6,7 @@ import { SESSION_ENDED_EVENT, SessionEndedEvent } from '../auth/session-ended.ev
 import { PageRequest } from '../common/pagination';
 import { TransactionService, Tx } from '../database/transaction.service';
 import { UsersService } from '../users/users.service';
-import { EventLogService, LockedUser, LogEntry } from './event-log.service';
+import { EventLogService, LockedUser } from './event-log.service';
 import { Notification } from './notification.entity';
 import { NotificationDto, STATE_NAMES, UserEvent } from './notification-types';
 
@@ -48,11 +48,7 @@ export class NotificationsService {
    * Appends `events` to their users' logs, and sets the state of those that are state (the
    * unread count), inside the caller's transaction, which holds the rows of `locked`.
    */
-  record(tx: Tx, locked: readonly LockedUser[], events: readonly UserEvent[]): Promise<void> {
-    return this.write(tx, locked, events);
-  }
-
-  private async write(tx: Tx, locked: readonly LockedUser[], events: readonly LogEntry[]) {
+  async record(tx: Tx, locked: readonly LockedUser[], events: readonly UserEvent[]) {
     // One moment for the events and the state they set: a page tells them apart by it (an
     // announcement dismissed by its timestamp stays dismissed when its state comes back).
     const timestamp = Date.now() / 1000;
@@ -94,11 +90,9 @@ export class NotificationsService {
   onSessionEnded({ userId, sessionId }: SessionEndedEvent): Promise<void> {
     return this.transactions.run(async (tx) => {
       const locked = await this.users.lockAllForUpdate(tx.manager, [userId]);
-      if (locked[0]) {
-        await this.log.append(tx, locked, [
-          { userId, name: 'session_ended', data: { session: sessionId } },
-        ]);
-      }
+      await this.log.append(tx, locked, [
+        { userId, name: 'session_ended', data: { session: sessionId } },
+      ]);
     });
   }
 
