@@ -83,6 +83,17 @@ describe(registerViewHelpers.name, () => {
     expect(render('{{badgeCount n}}', { n: 7 })).toBe('7');
   });
 
+  it('should render a post body as HTML with links to the mentioned users', () => {
+    const body = '<b>hi</b> @alice\nhttps://x.com';
+    expect(render('{{postBody body users}}', { body, users: new Map([['alice', 'Alice']]) })).toBe(
+      '&lt;b&gt;hi&lt;/b&gt; <a href="/user/Alice" class="mention" data-user-card="Alice">' +
+        '@alice</a><br><a href="https://x.com" rel="nofollow noopener ugc" target="_blank">' +
+        'https://x.com</a>',
+    );
+    expect(render('{{postBody body}}', { body: '@alice <i>' })).toBe('@alice &lt;i&gt;');
+    expect(render('{{postBody body}}', {})).toBe('');
+  });
+
   it('should tell whether a form has errors', () => {
     const has = (context: Record<string, unknown>) =>
       render('{{#if (hasErrors errors formError)}}yes{{else}}no{{/if}}', context);

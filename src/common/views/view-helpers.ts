@@ -1,6 +1,7 @@
 import type { HelperOptions } from 'handlebars';
 import type hbs from 'hbs';
 import type { I18nService } from 'nestjs-i18n';
+import { renderPostBody } from '../../posts/post-text';
 import { trimText } from '../forms/clean-text';
 import { visibleLength } from '../forms/text-length';
 import { LanguageCode, supportedLanguage } from '../i18n/languages';
@@ -116,6 +117,13 @@ export function registerViewHelpers(engine: typeof hbs, i18n: I18nService): void
           date,
         )
       : '';
+  });
+  // {{postBody body mentionMap}}: the post as HTML, with links to the users in mentionMap.
+  // Without a map the second argument is Handlebars' options object, hence the instanceof.
+  engine.registerHelper('postBody', (body: unknown, mentionMap: unknown) => {
+    const users = mentionMap instanceof Map ? (mentionMap as Map<string, string>) : new Map();
+    const text = typeof body === 'string' ? body : '';
+    return new engine.handlebars.SafeString(renderPostBody(text, users));
   });
   // {{badgeCount unreadMessageCount}}: "3", or "99+" above 99.
   engine.registerHelper('badgeCount', (value: unknown) => badgeCount(value));
