@@ -59,6 +59,45 @@ export class User {
   @Column({ name: 'event_seq', type: 'int', default: 0 })
   eventSeq!: number;
 
+  // Counts the pages show, kept in step by the writes that change them (never counted per page).
+  @Column({ name: 'posts_count', type: 'int', default: 0 })
+  postsCount!: number;
+
+  @Column({ name: 'followers_count', type: 'int', default: 0 })
+  followersCount!: number;
+
+  @Column({ name: 'following_count', type: 'int', default: 0 })
+  followingCount!: number;
+
+  /** Notifications that arrived since the user last opened the notification center. */
+  @Column({ name: 'unseen_notifications', type: 'int', default: 0 })
+  unseenNotifications!: number;
+
+  /** When the user last opened the notification center: newer groups are marked new. */
+  @Column({ name: 'notifications_seen_at', ...TIMESTAMP_COLUMN, nullable: true })
+  notificationsSeenAt!: Date | null;
+
+  /** Notification preferences: which kinds reach the notification center. */
+  @Column({ name: 'notify_follows', type: 'boolean', default: true })
+  notifyFollows!: boolean;
+
+  @Column({ name: 'notify_mentions', type: 'boolean', default: true })
+  notifyMentions!: boolean;
+
+  @Column({ name: 'notify_messages', type: 'boolean', default: true })
+  notifyMessages!: boolean;
+
+  @Column({ name: 'notify_announcements', type: 'boolean', default: true })
+  notifyAnnouncements!: boolean;
+
+  /** Mentions notify only when they come from people the user follows. */
+  @Column({ name: 'mentions_from_following_only', type: 'boolean', default: false })
+  mentionsFromFollowingOnly!: boolean;
+
+  /** Only people the user follows may send them private messages. */
+  @Column({ name: 'messages_from_following_only', type: 'boolean', default: false })
+  messagesFromFollowingOnly!: boolean;
+
   @Column({ name: 'created_at', ...TIMESTAMP_COLUMN })
   createdAt!: Date;
 
