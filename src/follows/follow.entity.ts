@@ -6,6 +6,8 @@ import { TIMESTAMP_COLUMN, User } from '../users/user.entity';
 // A user's followers and the people they follow, newest first: index range scans.
 @Index('IDX_follows_followed_created', ['followedId', 'createdAt'])
 @Index('IDX_follows_follower_created', ['followerId', 'createdAt'])
+// A post's delivery walks its author's followers in id order, a batch at a time.
+@Index('IDX_follows_followed_follower', ['followedId', 'followerId'], { unique: true })
 export class Follow {
   @PrimaryColumn({ name: 'follower_id', type: 'int' })
   followerId!: number;

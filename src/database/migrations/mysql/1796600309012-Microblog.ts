@@ -1,11 +1,11 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class Microblog1796600109191 implements MigrationInterface {
-  name = 'Microblog1796600109191';
+export class Microblog1796600309012 implements MigrationInterface {
+  name = 'Microblog1796600309012';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
-      `CREATE TABLE \`follows\` (\`follower_id\` int NOT NULL, \`followed_id\` int NOT NULL, \`created_at\` datetime(3) NOT NULL, INDEX \`IDX_follows_follower_created\` (\`follower_id\`, \`created_at\`), INDEX \`IDX_follows_followed_created\` (\`followed_id\`, \`created_at\`), PRIMARY KEY (\`follower_id\`, \`followed_id\`)) ENGINE=InnoDB`,
+      `CREATE TABLE \`follows\` (\`follower_id\` int NOT NULL, \`followed_id\` int NOT NULL, \`created_at\` datetime(3) NOT NULL, UNIQUE INDEX \`IDX_follows_followed_follower\` (\`followed_id\`, \`follower_id\`), INDEX \`IDX_follows_follower_created\` (\`follower_id\`, \`created_at\`), INDEX \`IDX_follows_followed_created\` (\`followed_id\`, \`created_at\`), PRIMARY KEY (\`follower_id\`, \`followed_id\`)) ENGINE=InnoDB`,
     );
     await queryRunner.query(
       `CREATE TABLE \`notification_groups\` (\`id\` int NOT NULL AUTO_INCREMENT, \`user_id\` int NOT NULL, \`kind\` varchar(16) NOT NULL, \`group_key\` varchar(100) NOT NULL, \`count\` int NOT NULL DEFAULT '1', \`actor_ids\` varchar(200) NOT NULL DEFAULT '[]', \`post_id\` int NULL, \`text\` varchar(1000) NULL, \`latest_at\` datetime(3) NOT NULL, INDEX \`IDX_9fcb2e15e7def82fa813ace77d\` (\`post_id\`), INDEX \`IDX_notification_groups_latest\` (\`user_id\`, \`latest_at\`, \`id\`), UNIQUE INDEX \`IDX_notification_groups_key\` (\`user_id\`, \`group_key\`), PRIMARY KEY (\`id\`)) ENGINE=InnoDB`,
@@ -123,6 +123,7 @@ export class Microblog1796600109191 implements MigrationInterface {
     await queryRunner.query(`DROP TABLE \`notification_groups\``);
     await queryRunner.query(`DROP INDEX \`IDX_follows_followed_created\` ON \`follows\``);
     await queryRunner.query(`DROP INDEX \`IDX_follows_follower_created\` ON \`follows\``);
+    await queryRunner.query(`DROP INDEX \`IDX_follows_followed_follower\` ON \`follows\``);
     await queryRunner.query(`DROP TABLE \`follows\``);
   }
 }

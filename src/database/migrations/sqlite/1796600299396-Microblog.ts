@@ -1,14 +1,17 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import { withoutSqliteForeignKeys } from '../../sqlite-foreign-keys';
 
-export class Microblog1796600100518 implements MigrationInterface {
-  name = 'Microblog1796600100518';
+export class Microblog1796600299396 implements MigrationInterface {
+  name = 'Microblog1796600299396';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     // Rebuilds users and the tables pointing at it (see withoutSqliteForeignKeys).
     await withoutSqliteForeignKeys(queryRunner, async () => {
       await queryRunner.query(
         `CREATE TABLE "follows" ("follower_id" integer NOT NULL, "followed_id" integer NOT NULL, "created_at" datetime(3) NOT NULL, PRIMARY KEY ("follower_id", "followed_id"))`,
+      );
+      await queryRunner.query(
+        `CREATE UNIQUE INDEX "IDX_follows_followed_follower" ON "follows" ("followed_id", "follower_id") `,
       );
       await queryRunner.query(
         `CREATE INDEX "IDX_follows_follower_created" ON "follows" ("follower_id", "created_at") `,
@@ -58,6 +61,7 @@ export class Microblog1796600100518 implements MigrationInterface {
       );
       await queryRunner.query(`DROP TABLE "users"`);
       await queryRunner.query(`ALTER TABLE "temporary_users" RENAME TO "users"`);
+      await queryRunner.query(`DROP INDEX "IDX_follows_followed_follower"`);
       await queryRunner.query(`DROP INDEX "IDX_follows_follower_created"`);
       await queryRunner.query(`DROP INDEX "IDX_follows_followed_created"`);
       await queryRunner.query(
@@ -68,6 +72,9 @@ export class Microblog1796600100518 implements MigrationInterface {
       );
       await queryRunner.query(`DROP TABLE "follows"`);
       await queryRunner.query(`ALTER TABLE "temporary_follows" RENAME TO "follows"`);
+      await queryRunner.query(
+        `CREATE UNIQUE INDEX "IDX_follows_followed_follower" ON "follows" ("followed_id", "follower_id") `,
+      );
       await queryRunner.query(
         `CREATE INDEX "IDX_follows_follower_created" ON "follows" ("follower_id", "created_at") `,
       );
@@ -205,6 +212,7 @@ export class Microblog1796600100518 implements MigrationInterface {
       );
       await queryRunner.query(`DROP INDEX "IDX_follows_followed_created"`);
       await queryRunner.query(`DROP INDEX "IDX_follows_follower_created"`);
+      await queryRunner.query(`DROP INDEX "IDX_follows_followed_follower"`);
       await queryRunner.query(`ALTER TABLE "follows" RENAME TO "temporary_follows"`);
       await queryRunner.query(
         `CREATE TABLE "follows" ("follower_id" integer NOT NULL, "followed_id" integer NOT NULL, "created_at" datetime(3) NOT NULL, PRIMARY KEY ("follower_id", "followed_id"))`,
@@ -218,6 +226,9 @@ export class Microblog1796600100518 implements MigrationInterface {
       );
       await queryRunner.query(
         `CREATE INDEX "IDX_follows_follower_created" ON "follows" ("follower_id", "created_at") `,
+      );
+      await queryRunner.query(
+        `CREATE UNIQUE INDEX "IDX_follows_followed_follower" ON "follows" ("followed_id", "follower_id") `,
       );
       await queryRunner.query(`ALTER TABLE "users" RENAME TO "temporary_users"`);
       await queryRunner.query(
@@ -241,6 +252,7 @@ export class Microblog1796600100518 implements MigrationInterface {
       await queryRunner.query(`DROP TABLE "notification_groups"`);
       await queryRunner.query(`DROP INDEX "IDX_follows_followed_created"`);
       await queryRunner.query(`DROP INDEX "IDX_follows_follower_created"`);
+      await queryRunner.query(`DROP INDEX "IDX_follows_followed_follower"`);
       await queryRunner.query(`DROP TABLE "follows"`);
     });
   }
