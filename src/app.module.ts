@@ -26,11 +26,13 @@ import databaseConfig from './config/database.config';
 import { ConversationsModule } from './conversations/conversations.module';
 import { resolveDataSourceOptions } from './database/data-source-options';
 import { DatabaseModule } from './database/database.module';
+import { FollowsModule } from './follows/follows.module';
 import { HealthModule } from './health/health.module';
 import { HomeModule } from './home/home.module';
 import { MessagesModule } from './messages/messages.module';
 import { NOTIFICATION_STREAM_ROUTE } from './notifications/notifications.controller';
 import { NotificationsModule } from './notifications/notifications.module';
+import { PostsModule } from './posts/posts.module';
 import { UsersModule } from './users/users.module';
 
 @Module({
@@ -81,6 +83,8 @@ import { UsersModule } from './users/users.module';
     AuthModule,
     NotificationsModule,
     BlocksModule,
+    FollowsModule,
+    PostsModule,
     ConversationsModule,
     MessagesModule,
     HealthModule,

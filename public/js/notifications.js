@@ -24,6 +24,10 @@
     return;
   }
   var STREAM_URL = '/notifications/stream?uid=' + encodeURIComponent(userId);
+  /* What this page follows live besides the user's own events (a timeline's new posts). */
+  var pageTopics = (script.dataset.watch || '').split(',').filter(Boolean);
+  /* Announcements count towards the bell when the user's preferences say so. */
+  var countsAnnouncements = script.dataset.announcements === '1';
   var POLL_URL = '/notifications?since=';
   var POLL_MS = 10000;
   var STREAM_RETRY_MS = 30000;
@@ -40,27 +44,46 @@
     return (template || '').split('{count}').join(String(count));
   }
 
-  /* The badge shows "99+" above 99 and is hidden at 0; data-count and the live region that
-     screen readers hear ("150 unread messages") keep the exact number. */
-  function set_message_count(value) {
+  function badgeText(n) {
+    return n > BADGE_MAX ? BADGE_MAX + '+' : String(n);
+  }
+
+  /* A badge (#<id>) shows "99+" above 99 and is hidden at 0; data-count and the live region
+     that screen readers hear (#<id>_status: "150 unread messages") keep the exact number. */
+  function setBadge(id, value) {
     var n = Math.max(0, Math.floor(Number(value)) || 0);
-    var shown = n > BADGE_MAX ? BADGE_MAX + '+' : String(n);
-    var badge = document.getElementById('message_count');
+    var badge = document.getElementById(id);
     if (badge) {
-      badge.textContent = shown;
+      badge.textContent = badgeText(n);
       badge.setAttribute('data-count', String(n));
       badge.style.visibility = n ? 'visible' : 'hidden';
     }
-    var status = document.getElementById('message_count_status');
+    var status = document.getElementById(id + '_status');
     if (status) {
       var text = pluralText(status, n);
       if (status.textContent !== text) {
         status.textContent = text;
       }
     }
-    document.title = n ? '(' + shown + ') ' + baseTitle : baseTitle;
+    var total = badgeCount('message_count') + badgeCount('notification_count');
+    document.title = total ? '(' + badgeText(total) + ') ' + baseTitle : baseTitle;
+  }
+
+  function badgeCount(id) {
+    var badge = document.getElementById(id);
+    return badge ? Number(badge.getAttribute('data-count')) || 0 : 0;
+  }
+
+  function set_message_count(value) {
+    setBadge('message_count', value);
   }
   window.set_message_count = set_message_count;
+
+  /* The bell: notifications not seen yet (the notification center clears it). */
+  function set_notification_count(value) {
+    setBadge('notification_count', value);
+  }
+  window.set_notification_count = set_notification_count;
 
   /* An admin's announcement: a dismissible banner above the page, until dismissed. */
   var DISMISSED_KEY = 'microblog-announcement-dismissed';
@@ -101,6 +124,14 @@
     unread_message_count: function (count) {
       set_message_count(count);
     },
+    notification_count: function (count, n) {
+      countTimestamp = Math.max(countTimestamp, n.timestamp || 0);
+      set_notification_count(count);
+    },
+    /* A post for the home timeline: public/js/timeline.js shows it. */
+    new_post: function (data) {
+      document.dispatchEvent(new CustomEvent('microblog:new_post', { detail: data }));
+    },
     announcement: showAnnouncement,
   };
   /* For pages and tests: `role` is "leader" (holds the stream) or "follower"; `live` is true
@@ -118,6 +149,8 @@
      happened between rendering and the stream's open is missed. */
   var lastEventId = script.dataset.eventCursor || '';
   var lastTimestamp = 0;
+  /* When the bell's value was set by the server (0: as the page was rendered). */
+  var countTimestamp = 0;
 
   function position(id) {
     var match = /^(\d+):(\d+)$/.exec(id || '');
@@ -153,6 +186,18 @@
     if (handler) {
       handler(n.data, n);
     }
+    // An announcement is a line of the notification center too: one more on the bell, unless
+    // the bell's value came from a moment after it (the state a stream starts with counts it).
+    if (n.everyone && place > 0 && countsAnnouncements && n.timestamp > countTimestamp) {
+      countTimestamp = n.timestamp;
+      set_notification_count(badgeCount('notification_count') + 1);
+    }
+  }
+
+  /* A live frame of a topic some tab watches (a new or deleted post): not in the user's order,
+     never stored; every tab's page picks what concerns it. */
+  function livePost(data) {
+    document.dispatchEvent(new CustomEvent('microblog:post', { detail: data }));
   }
 
   /* The log no longer holds what this page missed: pages that show events reload them. */
@@ -178,6 +223,12 @@
       var message = event.data || {};
       if (message.type === 'notification') {
         apply(message.notification);
+      } else if (message.type === 'post') {
+        livePost(message.data);
+      } else if (message.type === 'watch' && isLeader) {
+        watch(message.topics);
+      } else if (message.type === 'leader' && pageTopics.length) {
+        channel.postMessage({ type: 'watch', topics: pageTopics });
       } else if (message.type === 'reset') {
         reset(message.id);
       } else if (message.type === 'ended') {
@@ -188,6 +239,21 @@
         });
       }
     };
+  }
+
+  /* The leader's stream watches the topics of every tab (a tab tells it when it opens). */
+  var watched = pageTopics.slice();
+
+  function watch(topics) {
+    var added = (topics || []).filter(function (topic) {
+      return watched.indexOf(topic) < 0;
+    });
+    if (added.length) {
+      watched = watched.concat(added).slice(-8);
+      if (source) {
+        startStream();
+      }
+    }
   }
 
   /* The 10 s polling fallback. */
@@ -243,7 +309,9 @@
     // EventSource sends Last-Event-ID itself when it reconnects; a stream opened anew (page
     // load, new leader, after the fallback) passes the cursor in the URL.
     source = new EventSource(
-      STREAM_URL + (lastEventId ? '&lastEventId=' + encodeURIComponent(lastEventId) : ''),
+      STREAM_URL +
+        (watched.length ? '&watch=' + encodeURIComponent(watched.join(',')) : '') +
+        (lastEventId ? '&lastEventId=' + encodeURIComponent(lastEventId) : ''),
     );
     source.onopen = function () {
       failures = 0;
@@ -260,6 +328,13 @@
     };
     // The current state (the badge's count, the announcement), when the stream starts.
     source.addEventListener('state', source.onmessage);
+    source.addEventListener('post', function (event) {
+      var data = JSON.parse(event.data);
+      livePost(data);
+      if (channel) {
+        channel.postMessage({ type: 'post', data: data });
+      }
+    });
     source.addEventListener('reset', function (event) {
       reset(event.lastEventId);
       if (channel) {
@@ -298,6 +373,7 @@
     }
     latest = {};
     set_message_count(0);
+    set_notification_count(0);
     var banner = document.getElementById('announcement');
     if (banner) {
       banner.remove();
@@ -314,6 +390,10 @@
     }
     isLeader = true;
     state.role = 'leader';
+    if (channel) {
+      // The other tabs tell the new leader what their pages watch.
+      channel.postMessage({ type: 'leader' });
+    }
     startStream();
     window.addEventListener('online', function () {
       if (!state.ended) {
@@ -335,6 +415,9 @@
       });
     });
     channel.postMessage({ type: 'sync' });
+    if (pageTopics.length) {
+      channel.postMessage({ type: 'watch', topics: pageTopics });
+    }
     if (!isLeader) {
       state.role = 'follower';
       state.live = true;

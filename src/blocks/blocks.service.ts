@@ -8,10 +8,16 @@ import { Block } from './block.entity';
 
 /**
  * Work a feature that depends on blocks does inside every block and unblock, in the same
- * transaction and under both users' row locks (conversations push the blocker's unread count),
- * so blocks depend on nothing that depends on them. `blocker` is the blocker's locked row.
+ * transaction and under both users' row locks (conversations push the blocker's unread count,
+ * follows end both ways), so blocks depend on nothing that depends on them. `blocker` and
+ * `other` are the locked rows; `blocking` is false for an unblock.
  */
-export type BlockChangeListener = (tx: Tx, blocker: User) => Promise<void>;
+export type BlockChangeListener = (
+  tx: Tx,
+  blocker: User,
+  other: User,
+  blocking: boolean,
+) => Promise<void>;
 
 @Injectable()
 export class BlocksService {
@@ -34,6 +40,16 @@ export class BlocksService {
       .existsBy({ blockerId: blocker.id, blockedId: blocked.id });
   }
 
+  /** Whether either of the two users blocked the other. */
+  eitherBlocked(manager: EntityManager, a: number, b: number): Promise<boolean> {
+    return manager.getRepository(Block).exists({
+      where: [
+        { blockerId: a, blockedId: b },
+        { blockerId: b, blockedId: a },
+      ],
+    });
+  }
+
   /**
    * Under both users' row locks, which a send between them takes too: a message is either
    * stored before the block or refused after it. The badge loses (or regains) the peer's unread
@@ -43,7 +59,7 @@ export class BlocksService {
     if (me.id === other.id) {
       throw new BadRequestException('messages.no_self_block');
     }
-    return this.change(me, other, async (manager) => {
+    return this.change(me, other, true, async (manager) => {
       if (!(await this.isBlocked(me, other, manager))) {
         await manager
           .getRepository(Block)
@@ -53,7 +69,7 @@ export class BlocksService {
   }
 
   unblock(me: User, other: User): Promise<void> {
-    return this.change(me, other, async (manager) => {
+    return this.change(me, other, false, async (manager) => {
       await manager.getRepository(Block).delete({ blockerId: me.id, blockedId: other.id });
     });
   }
@@ -76,13 +92,14 @@ export class BlocksService {
   private change(
     me: User,
     other: User,
+    blocking: boolean,
     write: (manager: EntityManager) => Promise<void>,
   ): Promise<void> {
     return this.transactions.run(async (tx) => {
-      const [blocker] = await this.users.lockAllForUpdate(tx.manager, [me.id, other.id]);
+      const [blocker, peer] = await this.users.lockAllForUpdate(tx.manager, [me.id, other.id]);
       await write(tx.manager);
       for (const listener of this.listeners) {
-        await listener(tx, blocker);
+        await listener(tx, blocker, peer, blocking);
       }
     });
   }

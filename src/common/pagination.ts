@@ -60,3 +60,16 @@ export function buildPager(
     firstUrl: link(1),
   };
 }
+
+/**
+ * The pager of a list read one row past the page (`fetched` rows: more than perPage means an
+ * older page exists), so no page counts the whole list.
+ */
+export function lookaheadPager(
+  basePath: string,
+  req: PageRequest,
+  fetched: number,
+  query: Record<string, string> = {},
+): Pager {
+  return buildPager(basePath, req, fetched > 0 ? req.offset + fetched : 0, query);
+}

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BlocksModule } from '../blocks/blocks.module';
 import { ConversationsModule } from '../conversations/conversations.module';
+import { FollowsModule } from '../follows/follows.module';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { UsersModule } from '../users/users.module';
 import { Message } from './message.entity';
@@ -15,6 +16,7 @@ import { MessagesService } from './messages.service';
     NotificationsModule,
     BlocksModule,
     ConversationsModule,
+    FollowsModule,
   ],
   controllers: [MessagesController],
   providers: [MessagesService],

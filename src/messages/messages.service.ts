@@ -5,7 +5,7 @@ import {
   NotFoundException,
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { Block } from '../blocks/block.entity';
 import { BlocksService } from '../blocks/blocks.service';
 import { PageRequest } from '../common/pagination';
@@ -17,6 +17,9 @@ import {
   unreadTotal,
 } from '../conversations/read-marks';
 import { TransactionService } from '../database/transaction.service';
+import { FollowsService } from '../follows/follows.service';
+import { NotificationKind } from '../notifications/notification-group.entity';
+import { NotificationCenterService } from '../notifications/notification-center.service';
 import { NotificationsService } from '../notifications/notifications.service';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
@@ -38,6 +41,8 @@ export class MessagesService {
     private readonly users: UsersService,
     private readonly blocks: BlocksService,
     private readonly notifications: NotificationsService,
+    private readonly center: NotificationCenterService,
+    private readonly follows: FollowsService,
     private readonly transactions: TransactionService,
   ) {}
 
@@ -61,11 +66,23 @@ export class MessagesService {
     if (await this.blocks.isBlocked(sender, recipient, manager)) {
       throw new ForbiddenException('messages.you_blocked');
     }
+    await this.assertAccepts(recipient, sender, manager);
+  }
+
+  /** A recipient who takes messages only from people they follow: 403 for anyone else. */
+  private async assertAccepts(recipient: User, sender: User, manager: EntityManager) {
+    if (
+      recipient.messagesFromFollowingOnly &&
+      !(await this.follows.isFollowing(recipient, sender, manager))
+    ) {
+      throw new ForbiddenException('messages.only_followed');
+    }
   }
 
   /**
    * Stores the message, moves both sides of the conversation, and records the recipient's
-   * unread count and both sides' new_message, in one transaction of eight statements. Both
+   * unread count, their notification center's line and both sides' new_message, in one
+   * transaction (eight statements, and three more for the center line and its bell). Both
    * users' rows are locked (one statement, ascending ids): sends to one user count one after
    * the other, so the last count written is the true one; inserting the message takes shared
    * locks on both rows (the foreign keys), so locking only one would let A->B and B->A
@@ -82,6 +99,8 @@ export class MessagesService {
       if (state.senderBlocksRecipient) {
         throw new ForbiddenException('messages.you_blocked');
       }
+      const [locksRecipient] = locked;
+      await this.assertAccepts(locksRecipient, sender, tx.manager);
       // Never at or before the recipient's read mark, or the message would count as read.
       const lastRead = state.readMark?.getTime() ?? 0;
       const message = tx.manager.getRepository(Message).create({
@@ -99,7 +118,12 @@ export class MessagesService {
         .execute();
       message.id = insertedId(inserted.raw, inserted.identifiers);
       await advanceConversation(tx.manager, message, state.readMark !== null);
+      const center = await this.center.add(tx, locksRecipient, {
+        kind: NotificationKind.Message,
+        actorId: sender.id,
+      });
       await this.notifications.record(tx, locked, [
+        ...center,
         { userId: recipient.id, name: 'unread_message_count', data: state.recipientUnread + 1 },
         {
           userId: recipient.id,

@@ -32,6 +32,10 @@ interface EventRow {
 export function toStreamEvent(row: Omit<Event, 'id' | 'user'>): StreamEvent {
   const data = JSON.parse(row.payloadJson) as unknown;
   const dto: NotificationDto = { name: row.name, data, timestamp: row.timestamp };
+  if (row.userId === null) {
+    // An announcement to everyone (a line of every notification center).
+    dto.everyone = true;
+  }
   const event: StreamEvent = {
     userId: row.userId,
     seq: row.seq,

@@ -27,6 +27,8 @@ export interface StreamRequest {
   sessionId: string;
   /** Where the client resumes (its Last-Event-ID): null for a fresh stream. */
   from: Cursor | typeof UNKNOWN_CURSOR | null;
+  /** The topics the page watches (parseTopics); none by default. */
+  topics?: string[];
   /** The client's socket, watched for a client that stops reading. */
   socket: Socket | null;
   /** Nest's @SseSignal(): aborted however the stream ends, even before it was subscribed. */
@@ -56,6 +58,7 @@ export class NotificationStreamService
     maxPerUser: number;
   };
   private readonly byUser = new Map<number, Set<StreamConnection>>();
+  private readonly byTopic = new Map<string, Set<StreamConnection>>();
   private readonly heartbeatSlices: Set<StreamConnection>[];
   private readonly heartbeatTimer: NodeJS.Timeout;
   private heartbeatTick = 0;
@@ -124,6 +127,7 @@ export class NotificationStreamService
       from,
       request.socket,
       (c, event) => (event.userId === null ? this.announcements.add(c, event) : this.catchUp(c)),
+      request.topics,
     );
     this.add(connection);
     const release = () => this.remove(connection);
@@ -142,6 +146,11 @@ export class NotificationStreamService
     } else {
       this.byUser.get(userId)?.forEach((c) => c.deliver(event));
     }
+  }
+
+  deliverToTopics(topics: string[], json: string): void {
+    const connections = new Set(topics.flatMap((topic) => [...(this.byTopic.get(topic) ?? [])]));
+    connections.forEach((c) => c.sendLive(json));
   }
 
   /**
@@ -212,6 +221,10 @@ export class NotificationStreamService
       this.byUser.set(connection.userId, connections);
     }
     connections.add(connection);
+    connection.topics.forEach((topic) => {
+      const watching = this.byTopic.get(topic) ?? new Set<StreamConnection>();
+      this.byTopic.set(topic, watching.add(connection));
+    });
     connection.heartbeatSlot = this.nextSlice++ % this.heartbeatSlices.length;
     this.heartbeatSlices[connection.heartbeatSlot].add(connection);
     this.openStreams++;
@@ -224,6 +237,12 @@ export class NotificationStreamService
       return;
     }
     this.openStreams--;
+    connection.topics.forEach((topic) => {
+      const watching = this.byTopic.get(topic);
+      if (watching?.delete(connection) && watching.size === 0) {
+        this.byTopic.delete(topic);
+      }
+    });
     this.heartbeatSlices[connection.heartbeatSlot].delete(connection);
     if (connections.size === 0) {
       this.byUser.delete(connection.userId);

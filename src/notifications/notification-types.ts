@@ -17,6 +17,12 @@ export interface NotificationPayloads {
    * itself is never sent to a client.
    */
   session_ended: { session: string | null };
+  /** A post for the user's home timeline (their own, or by someone they follow). */
+  new_post: { id: number; author: string };
+  /** A line of the notification center was added or grew (follow, mention, message). */
+  notification: { kind: string; group: number };
+  /** How many notifications the user has not seen (the bell). */
+  notification_count: number;
 }
 
 export type NotificationName = keyof NotificationPayloads;
@@ -27,7 +33,10 @@ export const SESSION_ENDED = 'session_ended' satisfies NotificationName;
  * The names that are also state: their newest value is kept per user (the notifications
  * table) for GET /notifications?since= and a new stream's start. The others are history only.
  */
-export const STATE_NAMES: ReadonlySet<string> = new Set<NotificationName>(['unread_message_count']);
+export const STATE_NAMES: ReadonlySet<string> = new Set<NotificationName>([
+  'unread_message_count',
+  'notification_count',
+]);
 
 /** One event to record for a user: a name of the map with its payload. */
 export type UserEvent = {
@@ -39,4 +48,6 @@ export interface NotificationDto {
   name: string;
   data: unknown;
   timestamp: number;
+  /** Set on an announcement to every user. */
+  everyone?: true;
 }

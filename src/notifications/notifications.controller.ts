@@ -31,6 +31,7 @@ import { ErrorDto } from '../common/api/error.dto';
 import { User } from '../users/user.entity';
 import { NotificationDto } from './notification-types';
 import { parseCursor } from './event-cursor';
+import { parseTopics } from './stream-topics';
 import { NotificationStreamService } from './notification-stream.service';
 import { NotificationsService } from './notifications.service';
 import { SseMessage, STREAM_MAX_PENDING_CHARS } from './stream-connection';
@@ -101,6 +102,15 @@ export class NotificationsController {
   })
   @ApiProduces('text/event-stream')
   @ApiQuery({ name: 'lastEventId', required: false, type: String, example: '17:3' })
+  @ApiQuery({
+    name: 'watch',
+    required: false,
+    type: String,
+    example: 'explore',
+    description:
+      'Live `post` frames (new and deleted posts, not stored) for the page: `home`, `explore` ' +
+      'or `user:<id>`, comma-separated, at most 3; anything else is ignored.',
+  })
   @ApiOkResponse({ description: 'text/event-stream' })
   @ApiTooManyRequestsResponse({ type: ErrorDto, description: 'Too many open streams' })
   stream(
@@ -108,6 +118,7 @@ export class NotificationsController {
     @Headers('last-event-id') lastEventIdHeader: unknown,
     @Query('lastEventId') lastEventIdQuery: unknown,
     @Query('uid') uid: unknown,
+    @Query('watch') watch: unknown,
     @Req() req: Request,
     @SseSignal() signal: AbortSignal,
   ): Observable<SseMessage> {
@@ -119,6 +130,7 @@ export class NotificationsController {
       userId: session.userId,
       sessionId: session.id,
       from: parseCursor(lastEventIdHeader, lastEventIdQuery),
+      topics: parseTopics(watch),
       socket: req.socket,
       signal,
     });

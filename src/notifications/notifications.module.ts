@@ -14,22 +14,29 @@ import { EventLogService } from './event-log.service';
 import { EventPrunerService } from './event-pruner.service';
 import { Event } from './event.entity';
 import { Notification } from './notification.entity';
+import { NotificationCenterController } from './notification-center.controller';
+import { NotificationCenterService } from './notification-center.service';
+import { NotificationGroup } from './notification-group.entity';
+import { NotificationPreferencesService } from './notification-preferences.service';
+import { User } from '../users/user.entity';
 import { NotificationStreamService } from './notification-stream.service';
 import { NotificationsController } from './notifications.controller';
 import { NotificationsService } from './notifications.service';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([Notification, Event, AnnouncementSequence]),
+    TypeOrmModule.forFeature([Notification, Event, AnnouncementSequence, NotificationGroup, User]),
     UsersModule,
     AuthModule,
   ],
-  controllers: [NotificationsController],
+  controllers: [NotificationsController, NotificationCenterController],
   providers: [
     NotificationsService,
     EventLogService,
     EventPrunerService,
     NotificationStreamService,
+    NotificationCenterService,
+    NotificationPreferencesService,
     {
       provide: NotificationBus,
       inject: [ConfigService],
@@ -39,7 +46,14 @@ import { NotificationsService } from './notifications.service';
       },
     },
   ],
-  exports: [NotificationsService, EventLogService, EventPrunerService, NotificationStreamService],
+  exports: [
+    NotificationsService,
+    EventLogService,
+    EventPrunerService,
+    NotificationStreamService,
+    NotificationCenterService,
+    NotificationBus,
+  ],
 })
 export class NotificationsModule implements OnModuleInit {
   constructor(
@@ -52,6 +66,8 @@ export class NotificationsModule implements OnModuleInit {
     // (read before the page's own data), so no event between rendering and the stream's open
     // is missed; one the page already shows comes again, and the page applies it idempotently.
     this.layout.register(async (user) => ({
+      unseenNotifications: user.unseenNotifications,
+      notifyAnnouncements: user.notifyAnnouncements,
       eventCursor: formatCursor({
         seq: user.eventSeq,
         announcement: await this.log.announcements(),

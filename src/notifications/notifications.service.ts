@@ -7,11 +7,24 @@ import { PageRequest } from '../common/pagination';
 import { TransactionService, Tx } from '../database/transaction.service';
 import { UsersService } from '../users/users.service';
 import { EventLogService, LockedUser } from './event-log.service';
+import { addAnnouncementToCenters } from './center-announcements';
 import { Notification } from './notification.entity';
 import { NotificationDto, STATE_NAMES, UserEvent } from './notification-types';
 
 export function mapNotification(row: Notification): NotificationDto {
   return { name: row.name, data: row.payload, timestamp: row.timestamp };
+}
+
+/** What the notification center shows of an announcement: its text, or its name. */
+export function announcementText(name: string, data: unknown): string {
+  if (typeof data === 'string') {
+    return data;
+  }
+  const fields = (data ?? {}) as Record<string, unknown>;
+  const text = ['text', 'message', 'body']
+    .map((key) => fields[key])
+    .find((v) => typeof v === 'string');
+  return text ?? name;
 }
 
 /**
@@ -80,6 +93,9 @@ export class NotificationsService {
       const timestamp = Date.now() / 1000;
       await repository.delete({ userId: IsNull(), name });
       await repository.insert({ userId: null, name, payloadJson: JSON.stringify(data), timestamp });
+      // The bell's state is stamped with the announcement's moment: a page that has it has
+      // counted the announcement (public/js/notifications.js).
+      await addAnnouncementToCenters(tx, announcementText(name, data), timestamp);
       await this.log.appendAnnouncement(tx, name, data, timestamp);
     });
     return this.users.count();

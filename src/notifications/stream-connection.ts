@@ -49,6 +49,8 @@ export class StreamConnection {
     from: Cursor | null,
     private readonly socket: Socket | null,
     private readonly onGap: (connection: StreamConnection, event: StreamEvent) => void,
+    /** The topics the page watches (src/notifications/stream-topics.ts). */
+    readonly topics: readonly string[] = [],
   ) {
     this.cursor = from;
   }
@@ -118,6 +120,16 @@ export class StreamConnection {
     );
     state.forEach((json) => this.subscriber?.next({ type: 'state', id, data: json }));
     this.release();
+  }
+
+  /**
+   * A live frame of a watched topic: a `post` event with the stream's cursor as its id, so it
+   * moves nothing. None before the stream has a position (its id would clear the client's).
+   */
+  sendLive(json: string): void {
+    if (!this.ended && this.cursor) {
+      this.subscriber?.next({ type: 'post', id: formatCursor(this.cursor), data: json });
+    }
   }
 
   deliver(event: StreamEvent): void {

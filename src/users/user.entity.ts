@@ -84,7 +84,8 @@ export class User {
   @Column({ name: 'notify_mentions', type: 'boolean', default: true })
   notifyMentions!: boolean;
 
-  @Column({ name: 'notify_messages', type: 'boolean', default: true })
+  // Off unless chosen: the Messages badge counts private messages already.
+  @Column({ name: 'notify_messages', type: 'boolean', default: false })
   notifyMessages!: boolean;
 
   @Column({ name: 'notify_announcements', type: 'boolean', default: true })

@@ -35,6 +35,22 @@ export class UsersService {
   }
 
   /** A user by name, for pages about them: 404 for an unknown name. */
+  /** The users with these ids, in no particular order. */
+  findByIds(ids: number[]): Promise<User[]> {
+    return ids.length === 0 ? Promise.resolve([]) : this.users.findBy({ id: In(ids) });
+  }
+
+  /** The users with these lower-cased names (mentions), in no particular order. */
+  findByUsernamesLower(names: string[]): Promise<User[]> {
+    if (names.length === 0) {
+      return Promise.resolve([]);
+    }
+    return this.users
+      .createQueryBuilder('u')
+      .where('u.username_lower IN (:...names)', { names })
+      .getMany();
+  }
+
   async findByUsernameOrFail(username: string): Promise<User> {
     const user = await this.findByUsername(username);
     if (!user) {

@@ -12,6 +12,9 @@ class Recorder implements StreamReceiver {
   resync(): void {
     this.seen.push('resync');
   }
+  deliverToTopics(topics: string[], json: string): void {
+    this.seen.push(`topics ${topics.join(',')} ${json}`);
+  }
 }
 
 const event = (seq: number): StreamEvent => ({
@@ -101,5 +104,11 @@ describe('Redis notification bus: a lost publish', () => {
     a.publish(5, event(5));
     await until(() => bSeen.seen.includes('event 5 5'), 'the second event on the other bus');
     expect(bSeen.seen).toEqual(['event 4 4', 'event 5 5']);
+  });
+
+  it('should carry a live frame to the other process with its topics', async () => {
+    a.publishToTopics(['explore', 'user:9'], '{"id":9}');
+    await until(() => bSeen.seen.length > 0, 'the live frame on the other bus');
+    expect(bSeen.seen).toEqual(['topics explore,user:9 {"id":9}']);
   });
 });

@@ -128,10 +128,19 @@ export function registerViewHelpers(engine: typeof hbs, i18n: I18nService): void
   // {{badgeCount unreadMessageCount}}: "3", or "99+" above 99.
   engine.registerHelper('badgeCount', (value: unknown) => badgeCount(value));
   // {{plural 'common.unread_messages' count}}: "3 unread messages" in the page's language.
+  // Other arguments fill their own placeholders: {{plural 'x' n username=name}} -> {username}.
   engine.registerHelper('plural', (key: string, count: unknown, options: HelperOptions) => {
     const lang = langOf(options);
-    return pluralText(pluralForms(key, lang), toCount(count), lang);
+    const text = pluralText(pluralForms(key, lang), toCount(count), lang);
+    return Object.entries(options.hash as Record<string, unknown>).reduce(
+      (filled, [name, value]) => filled.split(`{${name}}`).join(String(value)),
+      text,
+    );
   });
+  // {{titleCount unreadMessageCount unseenNotifications}}: the count in the page's <title>.
+  engine.registerHelper('titleCount', (...args: unknown[]) =>
+    args.slice(0, -1).reduce<number>((sum, value) => sum + toCount(value), 0),
+  );
   // {{pluralData 'common.unread_messages'}} (or prefix='left'): every form of a plural
   // translation as data-<form> (data-left-<form>) attributes, {count} kept, for scripts.
   engine.registerHelper('pluralData', (key: string, options: HelperOptions) => {

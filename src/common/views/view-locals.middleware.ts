@@ -3,6 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { User } from '../../users/user.entity';
 import { CsrfService } from '../csrf/csrf.service';
 import { isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_S } from '../http/database-unavailable';
+import { sameSitePath } from '../http/safe-redirect';
 import { languageLinkBase } from '../i18n/language-links';
 import { LANGUAGES, supportedLanguage } from '../i18n/languages';
 import { consumeFlashes } from './flash';
@@ -58,6 +59,8 @@ export class ViewLocalsMiddleware implements NestMiddleware {
       i18nLang: lang,
       languages: LANGUAGES.map((l) => ({ ...l, active: l.code === lang })),
       languageLinkBase: languageLinkBase(req.originalUrl),
+      // Where a form on the page comes back to (its hidden `next`).
+      currentPath: sameSitePath(req.originalUrl) ?? '/',
       currentUser: user ? { id: user.id, username: user.username, role: user.role } : null,
       // A request no route matched (the browser's own /favicon.ico among them) never met the
       // auth guard: a token made now would be bound to the anonymous browser id and replace

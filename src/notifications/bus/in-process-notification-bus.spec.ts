@@ -19,6 +19,7 @@ describe(InProcessNotificationBus.name, () => {
     const receiver: StreamReceiver = {
       deliver: (userId, e) => received.push(`deliver ${userId} ${e.seq}`),
       resync: () => received.push('resync'),
+      deliverToTopics: (topics, json) => received.push(`topics ${topics.join(',')} ${json}`),
     };
     sut.attach(receiver);
   });
@@ -27,6 +28,11 @@ describe(InProcessNotificationBus.name, () => {
     sut.publish(1, event(1, 10));
     sut.publishToAll(event(null, 11));
     expect(received).toEqual(['deliver 1 10', 'deliver null 11']);
+  });
+
+  it('should hand a live frame to the registry with its topics', () => {
+    sut.publishToTopics(['explore', 'user:3'], '{"id":7}');
+    expect(received).toEqual(['topics explore,user:3 {"id":7}']);
   });
 
   it('should drop what it carries while no registry is attached', () => {

@@ -11,4 +11,8 @@ export class InProcessNotificationBus extends NotificationBus {
   publishToAll(event: StreamEvent): void {
     this.receiver?.deliver(null, event);
   }
+
+  publishToTopics(topics: string[], json: string): void {
+    this.receiver?.deliverToTopics(topics, json);
+  }
 }

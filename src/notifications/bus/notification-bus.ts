@@ -23,6 +23,8 @@ export interface StreamEvent {
 export interface StreamReceiver {
   /** An event for one user's streams, or for every stream when `userId` is null. */
   deliver(userId: number | null, event: StreamEvent): void;
+  /** A live frame (JSON) for the streams of pages that watch one of `topics`. */
+  deliverToTopics(topics: string[], json: string): void;
   /** Fan-out may have lost events: every stream catches up from the database. */
   resync(): void;
 }
@@ -44,4 +46,10 @@ export abstract class NotificationBus {
 
   /** Hands one event to every open stream: the same object, so its bytes are built once. */
   abstract publishToAll(event: StreamEvent): void;
+
+  /**
+   * A live frame for pages watching `topics` (a new post on explore). Not stored: a page that
+   * missed one reloads its list on a reset or reconnect, nothing else depends on it.
+   */
+  abstract publishToTopics(topics: string[], json: string): void;
 }

@@ -7,6 +7,7 @@ import { StreamEvent } from './notification-bus';
 /** What travels over the channel: an event, or a call to catch up. */
 type Envelope = { origin: string } & (
   | { kind: 'event'; /** null: for every user. */ userId: number | null; event: StreamEvent }
+  | { kind: 'topics'; topics: string[]; json: string }
   /** A publish of this origin failed or may have: the others catch up from the database. */
   | { kind: 'resync' }
 );
@@ -94,6 +95,11 @@ export class RedisNotificationBus
     this.send({ origin: this.origin, kind: 'event', userId: null, event });
   }
 
+  override publishToTopics(topics: string[], json: string): void {
+    super.publishToTopics(topics, json);
+    this.send({ origin: this.origin, kind: 'topics', topics, json });
+  }
+
   private send(envelope: Envelope): void {
     this.publisher.publish(CHANNEL, JSON.stringify(envelope)).then(
       () => (this.publishFailures = 0),
@@ -145,6 +151,8 @@ export class RedisNotificationBus
       }
       if (envelope.kind === 'resync') {
         this.receiver?.resync();
+      } else if (envelope.kind === 'topics') {
+        this.receiver?.deliverToTopics(envelope.topics, envelope.json);
       } else {
         this.receiver?.deliver(envelope.userId, envelope.event);
       }

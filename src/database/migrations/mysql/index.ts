@@ -8,7 +8,7 @@ import { Sessions1795972130817 } from './1795972130817-Sessions';
 import { UsernameLower1795974026758 } from './1795974026758-UsernameLower';
 import { Conversations1796452292301 } from './1796452292301-Conversations';
 import { EventLog1796589972664 } from './1796589972664-EventLog';
-import { Microblog1796600309012 } from './1796600309012-Microblog';
+import { Microblog1796601196185 } from './1796601196185-Microblog';
 
 export const MYSQL_MIGRATIONS = [
   Users1795583128549,
@@ -20,5 +20,5 @@ export const MYSQL_MIGRATIONS = [
   UsernameLower1795974026758,
   Conversations1796452292301,
   EventLog1796589972664,
-  Microblog1796600309012,
+  Microblog1796601196185,
 ];

@@ -8,7 +8,7 @@ import { Sessions1795972119190 } from './1795972119190-Sessions';
 import { UsernameLower1795974020865 } from './1795974020865-UsernameLower';
 import { Conversations1796452254189 } from './1796452254189-Conversations';
 import { EventLog1796589948866 } from './1796589948866-EventLog';
-import { Microblog1796600299396 } from './1796600299396-Microblog';
+import { Microblog1796601180128 } from './1796601180128-Microblog';
 
 export const SQLITE_MIGRATIONS = [
   Users1795583124815,
@@ -20,5 +20,5 @@ export const SQLITE_MIGRATIONS = [
   UsernameLower1795974020865,
   Conversations1796452254189,
   EventLog1796589948866,
-  Microblog1796600299396,
+  Microblog1796601180128,
 ];

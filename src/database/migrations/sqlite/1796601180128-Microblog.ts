@@ -1,8 +1,8 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import { withoutSqliteForeignKeys } from '../../sqlite-foreign-keys';
 
-export class Microblog1796600299396 implements MigrationInterface {
-  name = 'Microblog1796600299396';
+export class Microblog1796601180128 implements MigrationInterface {
+  name = 'Microblog1796601180128';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     // Rebuilds users and the tables pointing at it (see withoutSqliteForeignKeys).
@@ -54,7 +54,7 @@ export class Microblog1796600299396 implements MigrationInterface {
         `CREATE INDEX "IDX_timeline_user_timestamp" ON "timeline_entries" ("user_id", "timestamp", "post_id") `,
       );
       await queryRunner.query(
-        `CREATE TABLE "temporary_users" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "username" varchar(64) NOT NULL, "email" varchar(120) NOT NULL, "password_hash" varchar(255) NOT NULL, "about_me" varchar(1000), "role" varchar(16) NOT NULL DEFAULT ('user'), "created_at" datetime(3) NOT NULL, "last_seen" datetime(3) NOT NULL, "disabled" boolean NOT NULL DEFAULT (0), "username_lower" varchar(64) NOT NULL AS (LOWER(username)) STORED, "event_seq" integer NOT NULL DEFAULT (0), "posts_count" integer NOT NULL DEFAULT (0), "followers_count" integer NOT NULL DEFAULT (0), "following_count" integer NOT NULL DEFAULT (0), "unseen_notifications" integer NOT NULL DEFAULT (0), "notifications_seen_at" datetime(3), "notify_follows" boolean NOT NULL DEFAULT (1), "notify_mentions" boolean NOT NULL DEFAULT (1), "notify_messages" boolean NOT NULL DEFAULT (1), "notify_announcements" boolean NOT NULL DEFAULT (1), "mentions_from_following_only" boolean NOT NULL DEFAULT (0), "messages_from_following_only" boolean NOT NULL DEFAULT (0), CONSTRAINT "UQ_3e5871407d4d5b0aaab14db656f" UNIQUE ("username_lower"), CONSTRAINT "UQ_97672ac88f789774dd47f7c8be3" UNIQUE ("email"), CONSTRAINT "UQ_fe0bb3f6520ee0469504521e710" UNIQUE ("username"))`,
+        `CREATE TABLE "temporary_users" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "username" varchar(64) NOT NULL, "email" varchar(120) NOT NULL, "password_hash" varchar(255) NOT NULL, "about_me" varchar(1000), "role" varchar(16) NOT NULL DEFAULT ('user'), "created_at" datetime(3) NOT NULL, "last_seen" datetime(3) NOT NULL, "disabled" boolean NOT NULL DEFAULT (0), "username_lower" varchar(64) NOT NULL AS (LOWER(username)) STORED, "event_seq" integer NOT NULL DEFAULT (0), "posts_count" integer NOT NULL DEFAULT (0), "followers_count" integer NOT NULL DEFAULT (0), "following_count" integer NOT NULL DEFAULT (0), "unseen_notifications" integer NOT NULL DEFAULT (0), "notifications_seen_at" datetime(3), "notify_follows" boolean NOT NULL DEFAULT (1), "notify_mentions" boolean NOT NULL DEFAULT (1), "notify_messages" boolean NOT NULL DEFAULT (0), "notify_announcements" boolean NOT NULL DEFAULT (1), "mentions_from_following_only" boolean NOT NULL DEFAULT (0), "messages_from_following_only" boolean NOT NULL DEFAULT (0), CONSTRAINT "UQ_3e5871407d4d5b0aaab14db656f" UNIQUE ("username_lower"), CONSTRAINT "UQ_97672ac88f789774dd47f7c8be3" UNIQUE ("email"), CONSTRAINT "UQ_fe0bb3f6520ee0469504521e710" UNIQUE ("username"))`,
       );
       await queryRunner.query(
         `INSERT INTO "temporary_users"("id", "username", "email", "password_hash", "about_me", "role", "created_at", "last_seen", "disabled", "event_seq") SELECT "id", "username", "email", "password_hash", "about_me", "role", "created_at", "last_seen", "disabled", "event_seq" FROM "users"`,

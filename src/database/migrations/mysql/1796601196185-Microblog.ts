@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class Microblog1796600309012 implements MigrationInterface {
-  name = 'Microblog1796600309012';
+export class Microblog1796601196185 implements MigrationInterface {
+  name = 'Microblog1796601196185';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
@@ -34,7 +34,7 @@ export class Microblog1796600309012 implements MigrationInterface {
       `ALTER TABLE \`users\` ADD \`notify_mentions\` tinyint NOT NULL DEFAULT 1`,
     );
     await queryRunner.query(
-      `ALTER TABLE \`users\` ADD \`notify_messages\` tinyint NOT NULL DEFAULT 1`,
+      `ALTER TABLE \`users\` ADD \`notify_messages\` tinyint NOT NULL DEFAULT 0`,
     );
     await queryRunner.query(
       `ALTER TABLE \`users\` ADD \`notify_announcements\` tinyint NOT NULL DEFAULT 1`,
