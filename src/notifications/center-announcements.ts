@@ -25,7 +25,7 @@ export async function addAnnouncementToCenters(
       NotificationKind.Announcement,
       `announcement:${randomUUID()}`,
       text.slice(0, 1000),
-      new Date(timestamp * 1000),
+      sqlite ? sqliteDatetime(timestamp) : new Date(timestamp * 1000),
     ],
   );
   const count = sqlite
@@ -39,4 +39,9 @@ export async function addAnnouncementToCenters(
      SELECT id, 'notification_count', ${count}, ? FROM users WHERE ${wanted} ${upsert}`,
     [timestamp],
   );
+}
+
+/** A datetime(3) value as the SQLite driver stores it (UTC, "YYYY-MM-DD HH:MM:SS.mmm"). */
+function sqliteDatetime(unixSeconds: number): string {
+  return new Date(unixSeconds * 1000).toISOString().replace('T', ' ').replace('Z', '');
 }

@@ -19,7 +19,7 @@ export class UsersController {
   @Render('users/edit-profile')
   editProfileForm(@CurrentUser() me: User) {
     // The notification preferences' form on the same page reads the user's own row.
-    return { form: { username: me.username, about_me: me.aboutMe ?? '' }, settings: me };
+    return { form: { username: me.username, about_me: me.aboutMe ?? '' }, preferences: me };
   }
 
   @Post('edit_profile')
@@ -37,7 +37,7 @@ export class UsersController {
     if (errors) {
       return res
         .status(400)
-        .render('users/edit-profile', { form: { username, about_me }, errors, settings: me });
+        .render('users/edit-profile', { form: { username, about_me }, errors, preferences: me });
     }
     flash(req, res, { category: 'success', key: 'users.profile_saved' });
     return res.redirect(302, '/edit_profile');
