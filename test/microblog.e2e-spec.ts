@@ -1,5 +1,6 @@
 import { Follow } from '../src/follows/follow.entity';
 import { Message } from '../src/messages/message.entity';
+import { Event } from '../src/notifications/event.entity';
 import { NotificationGroup } from '../src/notifications/notification-group.entity';
 import { PostFanoutService } from '../src/posts/post-fanout.service';
 import { Post } from '../src/posts/post.entity';
@@ -300,5 +301,35 @@ describe('Microblog (e2e)', () => {
     const live = await a.get(`/posts/live?ids=${ids.join(',')},junk,-1`);
     expect(live.status).toBe(200);
     expect(postsOf(live.text)).toEqual([['bob', 'one']]);
+  });
+
+  it('should resume a delivery cut short where it stopped, reaching each follower once', async () => {
+    await follow(b, 'alice');
+    await follow(c, 'alice');
+    const [first, second] = [bob, carol].sort((x, y) => x.id - y.id);
+    // As if the process stopped after delivering to the first follower.
+    const posts = t.dataSource.getRepository(Post);
+    const stored = await posts.save(
+      posts.create({
+        authorId: alice.id,
+        body: 'cut short',
+        timestamp: new Date(),
+        fanoutAfter: first.id,
+      }),
+    );
+    await t.app.get(PostFanoutService).onApplicationBootstrap();
+    const deadline = Date.now() + 5000;
+    while ((await posts.findOneByOrFail({ id: stored.id })).fanoutAfter !== null) {
+      if (Date.now() > deadline) {
+        throw new Error('the delivery did not resume');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const entries = await t.dataSource.getRepository(TimelineEntry).findBy({ postId: stored.id });
+    expect(entries.map((e) => e.userId)).toEqual([second.id]);
+    const events = await t.dataSource.getRepository(Event).findBy({ name: 'new_post' });
+    expect(events.map((e) => [e.userId, (JSON.parse(e.payloadJson) as { id: number }).id])).toEqual(
+      [[second.id, stored.id]],
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { buildPager, parsePage } from './pagination';
+import { buildPager, lookaheadPager, parsePage } from './pagination';
 
 describe(parsePage.name, () => {
   it.each([
@@ -88,5 +88,26 @@ describe(buildPager.name, () => {
     expect(buildPager('/explore', parsePage('1', 2), 9, { q: '' }).olderUrl).toBe(
       '/explore?page=2',
     );
+  });
+});
+
+describe(lookaheadPager.name, () => {
+  const page = (n: number) => parsePage(String(n), 10);
+
+  it('should link an older page when the list read one row past the page', () => {
+    expect(lookaheadPager('/', page(1), 11)).toMatchObject({
+      newerUrl: null,
+      olderUrl: '/?page=2',
+    });
+    expect(lookaheadPager('/', page(2), 10)).toMatchObject({
+      newerUrl: '/?page=1',
+      olderUrl: null,
+      pastEnd: false,
+    });
+  });
+
+  it('should say a page past the end is past the end, with a link back to page 1', () => {
+    expect(lookaheadPager('/', page(5), 0)).toMatchObject({ pastEnd: true, olderUrl: null });
+    expect(lookaheadPager('/', page(1), 0)).toMatchObject({ pastEnd: false, hasLinks: false });
   });
 });
