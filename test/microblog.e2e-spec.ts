@@ -6,10 +6,11 @@ import { PostFanoutService } from '../src/posts/post-fanout.service';
 import { Post } from '../src/posts/post.entity';
 import { TimelineEntry } from '../src/posts/timeline-entry.entity';
 import { User } from '../src/users/user.entity';
-import { createUser, DEFAULT_PASSWORD } from './factories/user.factory';
+import { authCookieFor, createUser, DEFAULT_PASSWORD } from './factories/user.factory';
 import { BrowserSession } from './utils/browser-session';
 import { clearDatabase } from './utils/clear-database';
 import { decodeHtml } from './utils/html';
+import { SseClient } from './utils/sse-client';
 import { createTestApp, TestApp } from './utils/test-app';
 
 /** The posts a page lists, as [author, text] in page order. */
@@ -331,5 +332,67 @@ describe('Microblog (e2e)', () => {
     expect(events.map((e) => [e.userId, (JSON.parse(e.payloadJson) as { id: number }).id])).toEqual(
       [[second.id, stored.id]],
     );
+  });
+
+  describe('over the stream', () => {
+    const open: SseClient[] = [];
+    afterEach(() => open.splice(0).forEach((client) => client.close()));
+
+    const connect = async (user: User, query = '') => {
+      const client = await SseClient.connect(t.baseUrl, `/notifications/stream${query}`, {
+        Cookie: await authCookieFor(t.app, user),
+      });
+      open.push(client);
+      await client.waitFor((s) => s.frames.some((f) => f.id !== undefined && f.id !== ''));
+      return client;
+    };
+    const postFrames = (client: SseClient) =>
+      client.frames
+        .filter((f) => f.event === 'post')
+        .map((f) => JSON.parse(f.data as string) as { action: string; id: number });
+
+    it("should bring a followed author's posts to the follower's log, in order, with the bell's count for a follow", async () => {
+      await follow(b, 'alice');
+      const stream = await connect(bob);
+      await post(a, 'first');
+      await post(a, 'second');
+      await delivered();
+      await stream.waitFor((s) => s.events.filter((e) => e.name === 'new_post').length === 2);
+      const ids = (await t.dataSource.getRepository(Post).find({ order: { id: 'ASC' } })).map(
+        (p) => p.id,
+      );
+      expect(stream.events.filter((e) => e.name === 'new_post').map((e) => e.data)).toEqual(
+        ids.map((id) => ({ id, author: 'alice' })),
+      );
+      const aliceStream = await connect(alice);
+      await follow(c, 'alice');
+      await aliceStream.waitFor((s) => s.events.some((e) => e.name === 'notification_count'));
+      expect(aliceStream.events.map((e) => e.name)).toEqual(['notification', 'notification_count']);
+      // Bob followed her before: the bell counts both.
+      expect(aliceStream.events[1].data).toBe(2);
+    });
+
+    it('should send live post frames only to streams watching the topic', async () => {
+      const explore = await connect(bob, '?watch=explore');
+      const profile = await connect(carol, `?watch=user:${alice.id}`);
+      const other = await connect(alice, `?watch=user:${carol.id},junk`);
+      await post(a, 'to explore');
+      const [stored] = await t.dataSource.getRepository(Post).find();
+      await explore.waitFor((s) => postFrames(s).length === 1);
+      await profile.waitFor((s) => postFrames(s).length === 1);
+      expect(postFrames(explore)).toEqual([{ action: 'created', id: stored.id, author: 'alice' }]);
+      // A later frame to every stream: the one watching carol got nothing before it.
+      await post(c, 'marker');
+      await other.waitFor((s) => postFrames(s).length === 1);
+      expect(postFrames(other).map((f) => f.action)).toEqual(['created']);
+      expect(postFrames(other)[0].id).not.toBe(stored.id);
+      // The frames move no cursor: their id is the stream's position.
+      const frame = explore.frames.find((f) => f.event === 'post');
+      expect(frame?.id).toBe(explore.lastEventId);
+
+      await a.submit('/', `/posts/${stored.id}/delete`, {});
+      await explore.waitFor((s) => postFrames(s).some((f) => f.action === 'deleted'));
+      expect(postFrames(explore).at(-1)).toEqual({ action: 'deleted', id: stored.id });
+    });
   });
 });
