@@ -1,9 +1,15 @@
 import { JwtService } from '@nestjs/jwt';
 import request from 'supertest';
 import { createAdmin } from '../src/admin/create-admin';
+import { FollowsService } from '../src/follows/follows.service';
 import { Message } from '../src/messages/message.entity';
 import { MessagesService } from '../src/messages/messages.service';
+import { NotificationGroup } from '../src/notifications/notification-group.entity';
 import { Notification } from '../src/notifications/notification.entity';
+import { PostFanoutService } from '../src/posts/post-fanout.service';
+import { Post } from '../src/posts/post.entity';
+import { PostsService } from '../src/posts/posts.service';
+import { TimelineEntry } from '../src/posts/timeline-entry.entity';
 import { Role, User } from '../src/users/user.entity';
 import { UsersService } from '../src/users/users.service';
 import { authCookieFor, createUser, DEFAULT_PASSWORD } from './factories/user.factory';
@@ -28,6 +34,14 @@ describe('Admin API (e2e)', () => {
   };
   const storeMessage = (from: User, to: User, body = 'hello') =>
     t.app.get(MessagesService).send(from, to, body);
+  /** A post, delivered to every follower's home timeline before it resolves. */
+  const storePost = async (author: User, body = 'a post') => {
+    const post = await t.app.get(PostsService).create(author, body);
+    await t.app.get(PostFanoutService).deliver(post.id);
+    return post;
+  };
+  /** The user as stored now (counters change under the factory's copy). */
+  const reload = (user: User) => t.dataSource.getRepository(User).findOneByOrFail({ id: user.id });
 
   beforeAll(async () => {
     t = await createTestApp({}, { listen: true });
@@ -100,6 +114,15 @@ describe('Admin API (e2e)', () => {
             .send({ user: bob.id, name: 'announcement', data: { message: 'hi' } }),
         ),
         201,
+      ],
+      ['GET /api/admin/posts', now(() => http().get('/api/admin/posts')), 200],
+      [
+        'DELETE /api/admin/posts/:id',
+        async () => {
+          const post = await storePost(susan);
+          return () => http().delete(`/api/admin/posts/${post.id}`);
+        },
+        204,
       ],
       ['GET /api/admin/stats', now(() => http().get('/api/admin/stats')), 200],
     ];
@@ -201,8 +224,32 @@ describe('Admin API (e2e)', () => {
       ['/api/admin/users?unknown=1', 400],
       ['/api/admin/messages?sender=abc', 400],
       ['/api/admin/notifications?user=-2', 400],
+      ['/api/admin/posts?author=abc', 400],
+      ['/api/admin/posts?author=0', 400],
+      ['/api/admin/posts?author=0x1', 400],
+      ['/api/admin/posts?q=a%00b', 400],
+      ['/api/admin/posts?page=0', 400],
+      ['/api/admin/posts?sender=1', 400],
     ])('should answer %s with %d and a JSON error', async (path, status) => {
       const res = await asAdmin(http().get(path));
+      expect(res.status).toBe(status);
+      expect(res.body).toEqual({
+        statusCode: status,
+        message: expect.anything(),
+        error: expect.any(String),
+      });
+    });
+
+    it.each([
+      ['/api/admin/posts/abc', 400],
+      ['/api/admin/posts/-1', 400],
+      ['/api/admin/posts/0', 400],
+      ['/api/admin/posts/1.5', 400],
+      ['/api/admin/posts/0x39', 400],
+      ['/api/admin/posts/2147483648', 400],
+      ['/api/admin/posts/999999', 404],
+    ])('should answer DELETE %s with %d and a JSON error', async (path, status) => {
+      const res = await asAdmin(http().delete(path));
       expect(res.status).toBe(status);
       expect(res.body).toEqual({
         statusCode: status,
@@ -280,7 +327,15 @@ describe('Admin API (e2e)', () => {
       ]);
       const stats = await asAdmin(http().get('/api/admin/stats'));
       // State: each recipient's unread_message_count (new_message is history, in the log).
-      expect(stats.body).toEqual({ users: 3, messages: 2, notifications: 2, open_streams: 0 });
+      expect(stats.body).toEqual({
+        users: 3,
+        messages: 2,
+        notifications: 2,
+        posts: 0,
+        follows: 0,
+        notification_groups: 0,
+        open_streams: 0,
+      });
     });
 
     it("should push the recipient's new count live when a message is deleted", async () => {
@@ -324,9 +379,10 @@ describe('Admin API (e2e)', () => {
           await stream.waitFor(
             (s) => s.events.filter((e) => e.name === 'announcement').length === 2,
           );
-          expect(stream.events.map((e) => e.data)).toEqual([
-            { message: 'first' },
-            { message: 'second' },
+          // Announcements are marked as everyone's, and the bell counts them on the page.
+          expect(stream.events).toEqual([
+            expect.objectContaining({ everyone: true, data: { message: 'first' } }),
+            expect.objectContaining({ everyone: true, data: { message: 'second' } }),
           ]);
         }
         const stored = await t.dataSource
@@ -335,11 +391,171 @@ describe('Admin API (e2e)', () => {
         expect(stored.map((row) => [row.userId, row.payload])).toEqual([
           [null, { message: 'second' }],
         ]);
+        // Each user's bell state is one row, upserted by each announcement: two unseen.
+        const counts = await asAdmin(
+          http().get('/api/admin/notifications?name=notification_count'),
+        );
+        const countItems = counts.body.items as { user_id: number; data: unknown }[];
+        expect(
+          countItems
+            .map((row) => [row.user_id, row.data])
+            .sort(([a], [b]) => Number(a) - Number(b)),
+        ).toEqual([admin, susan, bob].map((user) => [user.id, 2]).sort(([a], [b]) => a - b));
         const stats = await asAdmin(http().get('/api/admin/stats'));
-        expect(stats.body.open_streams).toBe(2);
+        expect(stats.body).toMatchObject({
+          notifications: 4,
+          notification_groups: 6,
+          open_streams: 2,
+        });
       } finally {
         streams.forEach((s) => s.close());
       }
+    });
+
+    describe('posts', () => {
+      const listIds = async (query: string) => {
+        const res = await asAdmin(http().get(`/api/admin/posts?${query}`));
+        expect(res.status).toBe(200);
+        return (res.body.items as { id: number }[]).map((post) => post.id);
+      };
+
+      it('should list posts newest first, mapped to the DTO, in the pagination envelope', async () => {
+        const first = await storePost(susan, 'First post by susan');
+        const second = await storePost(bob, 'Bob says hi');
+        const third = await storePost(susan, 'Another one,\nover two lines');
+        const res = await asAdmin(http().get('/api/admin/posts?per_page=2'));
+        expect(res.status).toBe(200);
+        expect(res.body.meta).toEqual({ page: 1, per_page: 2, total_pages: 2, total_items: 3 });
+        expect(res.body.links).toEqual({
+          self: '/api/admin/posts?per_page=2&page=1',
+          next: '/api/admin/posts?per_page=2&page=2',
+          prev: null,
+        });
+        // Exactly these fields: no author_id, fan-out state or the author's other columns.
+        expect(res.body.items).toEqual([
+          {
+            id: third.id,
+            author: { id: susan.id, username: 'susan' },
+            body: 'Another one,\nover two lines',
+            timestamp: third.timestamp.toISOString(),
+          },
+          {
+            id: second.id,
+            author: { id: bob.id, username: 'bob' },
+            body: 'Bob says hi',
+            timestamp: second.timestamp.toISOString(),
+          },
+        ]);
+        const next = await asAdmin(http().get(res.body.links.next as string));
+        expect(next.body.meta).toEqual({ page: 2, per_page: 2, total_pages: 2, total_items: 3 });
+        expect((next.body.items as { id: number }[]).map((post) => post.id)).toEqual([first.id]);
+        expect(next.body.links).toMatchObject({
+          next: null,
+          prev: '/api/admin/posts?per_page=2&page=1',
+        });
+        expect(await listIds('page=3&per_page=2')).toEqual([]);
+      });
+
+      it('should search posts by text or author name (q), by author id, and by both', async () => {
+        const cats = await storePost(susan, 'Cats are GREAT');
+        const dogs = await storePost(bob, 'I like dogs');
+        const sale = await storePost(susan, 'dogs at 50%_off');
+        expect(await listIds('q=great')).toEqual([cats.id]);
+        expect(await listIds('q=BO')).toEqual([dogs.id]);
+        expect(await listIds('q=dogs')).toEqual([sale.id, dogs.id]);
+        expect(await listIds(`author=${susan.id}`)).toEqual([sale.id, cats.id]);
+        expect(await listIds(`q=dogs&author=${susan.id}`)).toEqual([sale.id]);
+        expect(await listIds(`q=bob&author=${susan.id}`)).toEqual([]);
+        expect(await listIds('author=999999')).toEqual([]);
+        // LIKE wildcards are plain characters in q.
+        expect(await listIds('q=%25')).toEqual([sale.id]);
+        expect(await listIds('q=_')).toEqual([sale.id]);
+        expect(await listIds('q=s%25a')).toEqual([]);
+        const res = await asAdmin(http().get(`/api/admin/posts?q=dogs&per_page=1`));
+        expect(res.body.meta).toEqual({ page: 1, per_page: 1, total_pages: 2, total_items: 2 });
+        expect(res.body.links.next).toBe('/api/admin/posts?q=dogs&per_page=1&page=2');
+      });
+
+      it("should delete a post from the profile, the followers' timelines and the mention's bell, live", async () => {
+        await t.app.get(FollowsService).follow(bob, susan);
+        const post = await storePost(susan, 'Moderate me, @bob');
+        const bobCookie = await authCookieFor(t.app, bob);
+        const page = async (path: string) => {
+          const res = await http().get(path).set('Cookie', bobCookie);
+          expect([path, res.status]).toEqual([path, 200]);
+          return res.text;
+        };
+        const groups = () =>
+          t.dataSource.getRepository(NotificationGroup).countBy({ userId: bob.id });
+        expect(await page('/user/susan')).toContain('Moderate me,');
+        expect(await page('/')).toContain('Moderate me,');
+        expect(await t.dataSource.getRepository(TimelineEntry).countBy({ postId: post.id })).toBe(
+          2,
+        );
+        expect(await groups()).toBe(1);
+        expect((await reload(bob)).unseenNotifications).toBe(1);
+
+        // Neither its author's token nor no token deletes it.
+        const byAuthor = await http()
+          .delete(`/api/admin/posts/${post.id}`)
+          .set('Authorization', `Bearer ${userToken}`);
+        expect(byAuthor.status).toBe(403);
+        expect((await http().delete(`/api/admin/posts/${post.id}`)).status).toBe(401);
+        expect(await t.dataSource.getRepository(Post).countBy({ id: post.id })).toBe(1);
+
+        const stream = await SseClient.connect(t.baseUrl, '/notifications/stream', {
+          Cookie: bobCookie,
+        });
+        try {
+          await stream.waitFor((s) => s.states.some((e) => e.name === 'notification_count'));
+          const res = await asAdmin(http().delete(`/api/admin/posts/${post.id}`));
+          expect(res.status).toBe(204);
+          expect(res.text).toBe('');
+          await stream.waitFor((s) =>
+            s.events.some((e) => e.name === 'notification_count' && e.data === 0),
+          );
+        } finally {
+          stream.close();
+        }
+        expect(await page('/user/susan')).not.toContain('Moderate me,');
+        expect(await page('/')).not.toContain('Moderate me,');
+        expect(await t.dataSource.getRepository(Post).countBy({ id: post.id })).toBe(0);
+        expect(await t.dataSource.getRepository(TimelineEntry).countBy({ postId: post.id })).toBe(
+          0,
+        );
+        expect(await groups()).toBe(0);
+        expect((await reload(bob)).unseenNotifications).toBe(0);
+        expect((await reload(susan)).postsCount).toBe(0);
+
+        const again = await asAdmin(http().delete(`/api/admin/posts/${post.id}`));
+        expect(again.status).toBe(404);
+        expect(again.body).toEqual({
+          statusCode: 404,
+          message: 'Post not found.',
+          error: 'Not Found',
+        });
+        expect(await listIds('')).toEqual([]);
+      });
+
+      it('should count posts, follows and notification center lines in the stats', async () => {
+        const follows = t.app.get(FollowsService);
+        await follows.follow(bob, susan);
+        await follows.follow(admin, susan);
+        await storePost(susan, 'hello @bob');
+        await storePost(bob, 'plain');
+        const stats = await asAdmin(http().get('/api/admin/stats'));
+        expect(stats.status).toBe(200);
+        // Groups: the two follows of susan (one line) and bob's mention. State: two bells.
+        expect(stats.body).toEqual({
+          users: 3,
+          messages: 0,
+          notifications: 2,
+          posts: 2,
+          follows: 2,
+          notification_groups: 2,
+          open_streams: 0,
+        });
+      });
     });
 
     it('should log a disabled user out: their token, cookie and open streams stop working', async () => {
@@ -386,12 +602,21 @@ describe('Admin API (e2e)', () => {
     expect(json.status).toBe(200);
     const paths = json.body.paths as Record<
       string,
-      Record<string, { responses: Record<string, unknown> }>
+      Record<
+        string,
+        {
+          responses: Record<string, unknown>;
+          parameters?: { name: string; in: string }[];
+          tags?: string[];
+        }
+      >
     >;
     expect(Object.keys(paths).sort()).toEqual([
       '/api/admin/messages',
       '/api/admin/messages/{id}',
       '/api/admin/notifications',
+      '/api/admin/posts',
+      '/api/admin/posts/{id}',
       '/api/admin/stats',
       '/api/admin/users',
       '/api/admin/users/{id}',
@@ -402,6 +627,17 @@ describe('Admin API (e2e)', () => {
     ]);
     expect(Object.keys(paths['/notifications/stream'].get.responses).sort()).toEqual(
       ['200', '401', '409', '429'].sort(),
+    );
+    const postsList = paths['/api/admin/posts'].get;
+    expect(postsList.tags).toEqual(['admin: posts']);
+    expect(postsList.parameters?.map((p) => `${p.in}:${p.name}`).sort()).toEqual(
+      ['query:author', 'query:page', 'query:per_page', 'query:q'].sort(),
+    );
+    expect(Object.keys(postsList.responses).sort()).toEqual(['200', '400', '401', '403'].sort());
+    const postsDelete = paths['/api/admin/posts/{id}'].delete;
+    expect(postsDelete.parameters?.map((p) => `${p.in}:${p.name}`)).toEqual(['path:id']);
+    expect(Object.keys(postsDelete.responses).sort()).toEqual(
+      ['204', '400', '401', '403', '404'].sort(),
     );
     for (const [path, operations] of Object.entries(paths)) {
       for (const [method, operation] of Object.entries(operations)) {
@@ -420,6 +656,8 @@ describe('Admin API (e2e)', () => {
       expect.arrayContaining([
         'AdminUserPage',
         'AdminUserDto',
+        'AdminPostPage',
+        'AdminPostDto',
         'UpdateUserDto',
         'SendNotificationDto',
         'ErrorDto',
