@@ -1,9 +1,14 @@
 import request from 'supertest';
 import { Session } from '../../src/auth/session.entity';
 import { Block } from '../../src/blocks/block.entity';
+import { Follow } from '../../src/follows/follow.entity';
+import { FollowsService } from '../../src/follows/follows.service';
 import { Message } from '../../src/messages/message.entity';
 import { MessagesService } from '../../src/messages/messages.service';
+import { NotificationGroup } from '../../src/notifications/notification-group.entity';
 import { Notification } from '../../src/notifications/notification.entity';
+import { Post } from '../../src/posts/post.entity';
+import { PostsService } from '../../src/posts/posts.service';
 import { User } from '../../src/users/user.entity';
 import { createUser, DEFAULT_PASSWORD } from '../factories/user.factory';
 import { BrowserSession, csrfTokenOf } from '../utils/browser-session';
@@ -116,10 +121,58 @@ const FORMS: Form[] = [
     fields: () => ({}),
     getStatus: 404,
   },
+  {
+    action: '/posts',
+    page: '/',
+    loggedIn: true,
+    // A post in the victim's name, mentioning someone (a notification too).
+    fields: () => ({ post: 'forged post @bob https://evil.example/' }),
+    getStatus: 404,
+  },
+  {
+    action: '/posts/:id/delete',
+    path: () => `/posts/${deletablePostId}/delete`,
+    page: '/',
+    loggedIn: true,
+    prepare: async (t) => {
+      const [alice] = await usersNamed(t, 'alice');
+      deletablePostId = (await t.app.get(PostsService).create(alice, 'delete this post')).id;
+    },
+    fields: () => ({ next: '/explore' }),
+    getStatus: 404,
+  },
+  {
+    action: '/user/bob/follow',
+    page: '/user/bob',
+    loggedIn: true,
+    fields: () => ({ next: '/user/bob/followers' }),
+    getStatus: 404,
+  },
+  {
+    action: '/user/bob/unfollow',
+    page: '/user/bob',
+    loggedIn: true,
+    prepare: async (t) => {
+      const [alice, bob] = await usersNamed(t, 'alice', 'bob');
+      await t.app.get(FollowsService).follow(alice, bob);
+    },
+    fields: () => ({ next: '/user/bob/followers' }),
+    getStatus: 404,
+  },
+  {
+    action: '/notifications/preferences',
+    page: '/edit_profile',
+    loggedIn: true,
+    // Silences every notification but messages, and takes those from followed people only.
+    fields: () => ({ notify_messages: 'on', messages_from_following_only: 'on' }),
+    getStatus: 404,
+  },
 ];
 
 /** The message the delete form names, stored by its prepare. */
 let deletableId = 0;
+/** The post the post delete form names, stored by its prepare. */
+let deletablePostId = 0;
 
 function usersNamed(t: TestApp, ...names: string[]): Promise<User[]> {
   return Promise.all(
@@ -128,6 +181,16 @@ function usersNamed(t: TestApp, ...names: string[]): Promise<User[]> {
 }
 
 const pathOf = (form: Form) => form.path?.() ?? form.action;
+
+/** A new account's notification preferences. */
+const DEFAULT_PREFERENCES = {
+  notifyFollows: true,
+  notifyMentions: true,
+  notifyMessages: false,
+  notifyAnnouncements: true,
+  mentionsFromFollowingOnly: false,
+  messagesFromFollowingOnly: false,
+};
 
 describe('Attack: cross-site request forgery on every form', () => {
   let t: TestApp;
@@ -146,8 +209,13 @@ describe('Attack: cross-site request forgery on every form', () => {
   const restoreAlice = async () => {
     await t.dataSource
       .getRepository(User)
-      .update({ id: alice.id }, { username: 'alice', aboutMe: null });
+      .update({ id: alice.id }, { username: 'alice', aboutMe: null, ...DEFAULT_PREFERENCES });
     await t.dataSource.createQueryBuilder().delete().from(Block).execute();
+    for (const follow of await t.dataSource
+      .getRepository(Follow)
+      .find({ relations: { follower: true, followed: true } })) {
+      await t.app.get(FollowsService).unfollow(follow.follower, follow.followed);
+    }
   };
 
   /** Everything a forged form could change: accounts, sessions, messages, alice's profile. */
@@ -163,7 +231,22 @@ describe('Attack: cross-site request forgery on every form', () => {
       blocks: (await t.dataSource.getRepository(Block).find())
         .map((b) => `${b.blockerId}:${b.blockedId}`)
         .sort(),
-      alice: { username: stored.username, aboutMe: stored.aboutMe },
+      posts: (await t.dataSource.getRepository(Post).find())
+        .map((p) => `${p.authorId}:${p.id}`)
+        .sort(),
+      follows: (await t.dataSource.getRepository(Follow).find())
+        .map((f) => `${f.followerId}:${f.followedId}`)
+        .sort(),
+      notificationGroups: await t.dataSource.getRepository(NotificationGroup).count(),
+      alice: {
+        username: stored.username,
+        aboutMe: stored.aboutMe,
+        postsCount: stored.postsCount,
+        followingCount: stored.followingCount,
+        preferences: Object.fromEntries(
+          Object.keys(DEFAULT_PREFERENCES).map((key) => [key, stored[key as keyof User]]),
+        ),
+      },
     };
   }
 
@@ -438,6 +521,12 @@ describe('Attack: cross-site request forgery on every form', () => {
       '/user/bob/block': { status: 403, changed: false },
       '/user/bob/unblock': { status: 403, changed: false },
       '/messages/:id/delete': { status: 403, changed: false },
+      '/posts': { status: 403, changed: false },
+      '/posts/:id/delete': { status: 403, changed: false },
+      '/user/bob/follow': { status: 403, changed: false },
+      '/user/bob/unfollow': { status: 403, changed: false },
+      '/notifications/preferences': { status: 403, changed: false },
     });
-  });
+    // A login per form: more than the default time on a busy machine.
+  }, 120_000);
 });

@@ -1,7 +1,14 @@
+import { Follow } from '../../src/follows/follow.entity';
 import { Message } from '../../src/messages/message.entity';
 import { MessagesService } from '../../src/messages/messages.service';
 import { Notification } from '../../src/notifications/notification.entity';
 import { NotificationBus, StreamEvent } from '../../src/notifications/bus/notification-bus';
+import {
+  NotificationGroup,
+  NotificationKind,
+} from '../../src/notifications/notification-group.entity';
+import { PostFanoutService } from '../../src/posts/post-fanout.service';
+import { Post } from '../../src/posts/post.entity';
 import { TransactionService, Tx } from '../../src/database/transaction.service';
 import { User } from '../../src/users/user.entity';
 import { DEFAULT_PASSWORD, createUser } from '../factories/user.factory';
@@ -157,6 +164,69 @@ describe('Attack: concurrent sends in both directions (MariaDB locks)', () => {
         .map((p) => p.event);
       const newest = events.reduce((a, b) => (b.seq > a.seq ? b : a));
       expect((JSON.parse(newest.json) as { data: unknown }).data).toBe(accepted.get(user.id));
+    }
+  }, 120_000);
+
+  it('should store and count every follow, unfollow and mentioning post made at once through the HTTP forms, with no error', async () => {
+    // Each user follows every other one, in both directions at once, posts mentioning the
+    // two users after them (a post locks its author and everyone it mentions), and unfollows
+    // the user after them: every pair of rows is locked from both ends at the same time.
+    const sessions = await Promise.all(
+      users.map(async (user) => {
+        const session = new BrowserSession(t.baseUrl);
+        await session.login(user.username, DEFAULT_PASSWORD);
+        return { session, token: csrfTokenOf((await session.get('/')).text) };
+      }),
+    );
+    const failures: string[] = [];
+    const submit = async (from: number, action: string, fields: Record<string, string> = {}) => {
+      const { session, token } = sessions[from];
+      const res = await session.agent
+        .post(action)
+        .set('Accept', 'text/html')
+        .type('form')
+        .send({ csrf_token: token, ...fields });
+      if (res.status !== 302) {
+        failures.push(`${from} ${action}: ${res.status}`);
+      }
+    };
+    const name = (i: number) => users[i % USERS].username;
+
+    await Promise.all(
+      users.map(async (_, from) => {
+        for (let step = 1; step < USERS; step++) {
+          await Promise.all([
+            submit(from, `/user/${name(from + step)}/follow`),
+            submit(from, '/posts', { post: `@${name(from + 1)} @${name(from + 2)} #${step}` }),
+          ]);
+        }
+        await submit(from, `/user/${name(from + 1)}/unfollow`);
+      }),
+    );
+
+    expect(failures).toEqual([]);
+    const follows = await t.dataSource.getRepository(Follow).find();
+    expect(follows).toHaveLength(USERS * (USERS - 2));
+    expect(await t.dataSource.getRepository(Post).count()).toBe(USERS * (USERS - 1));
+    // The counts on the rows are the rows' truth, for every user.
+    for (const user of users) {
+      const row = await t.dataSource.getRepository(User).findOneByOrFail({ id: user.id });
+      expect([user.username, row.followersCount, row.followingCount, row.postsCount]).toEqual([
+        user.username,
+        follows.filter((f) => f.followedId === user.id).length,
+        follows.filter((f) => f.followerId === user.id).length,
+        USERS - 1,
+      ]);
+    }
+    // Every mention notified its user: one group per mentioning post.
+    expect(
+      await t.dataSource
+        .getRepository(NotificationGroup)
+        .countBy({ kind: NotificationKind.Mention }),
+    ).toBe(2 * USERS * (USERS - 1));
+    // Deliveries to followers run after the posts commit: done before the tables are cleared.
+    for (const post of await t.dataSource.getRepository(Post).find()) {
+      await t.app.get(PostFanoutService).deliver(post.id);
     }
   }, 120_000);
 

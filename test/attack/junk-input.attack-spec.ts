@@ -1,8 +1,11 @@
 import fc from 'fast-check';
 import request from 'supertest';
 import { AuthService } from '../../src/auth/auth.service';
+import { Follow } from '../../src/follows/follow.entity';
 import { Message } from '../../src/messages/message.entity';
+import { NotificationGroup } from '../../src/notifications/notification-group.entity';
 import { Notification } from '../../src/notifications/notification.entity';
+import { Post } from '../../src/posts/post.entity';
 import { Role, User } from '../../src/users/user.entity';
 import { DEFAULT_PASSWORD, createUser } from '../factories/user.factory';
 import { BrowserSession, csrfTokenOf } from '../utils/browser-session';
@@ -56,6 +59,9 @@ describe('Attack: junk characters in text input', () => {
     users: await users().count(),
     messages: await t.dataSource.getRepository(Message).count(),
     notifications: await t.dataSource.getRepository(Notification).count(),
+    posts: await t.dataSource.getRepository(Post).count(),
+    follows: await t.dataSource.getRepository(Follow).count(),
+    notificationGroups: await t.dataSource.getRepository(NotificationGroup).count(),
   });
 
   beforeAll(async () => {
@@ -244,6 +250,268 @@ describe('Attack: junk characters in text input', () => {
         { numRuns: 25 },
       );
     });
+  });
+
+  describe('posts, follows and notification preferences', () => {
+    const posts = () => t.dataSource.getRepository(Post);
+    /** Susan's row as far as a form could change it beyond her preferences. */
+    const susansAccount = async () => {
+      const row = await users().findOneByOrFail({ id: susan.id });
+      return {
+        username: row.username,
+        email: row.email,
+        role: row.role,
+        disabled: row.disabled,
+        postsCount: row.postsCount,
+        followersCount: row.followersCount,
+        followingCount: row.followingCount,
+        passwordHash: row.passwordHash,
+      };
+    };
+
+    afterEach(async () => {
+      for (const entity of [NotificationGroup, Post, Follow]) {
+        await t.dataSource.createQueryBuilder().delete().from(entity).execute();
+      }
+    });
+
+    it.each(CONTROL.map((c) => [JSON.stringify(c), c]))(
+      'should refuse %s in a post, naming the field, and store nothing',
+      async (_name, c) => {
+        const res = await expectRefused(() => browser.submit('/', '/posts', { post: `hi${c}` }));
+        expect(res.text).toContain('data-error-for="post"');
+        await expectRefused(() => submitJson(browser, '/', '/posts', { post: `hi ${c} @john` }));
+      },
+    );
+
+    it.each(LONE_SURROGATES.map((c) => [JSON.stringify(c), c]))(
+      'should refuse %s in a post sent as JSON',
+      async (_name, c) => {
+        await expectRefused(() => submitJson(browser, '/', '/posts', { post: `a${c}b` }));
+      },
+    );
+
+    /** What people count as one character, and what the column counts. */
+    const LENGTHS: [string, string, number][] = [
+      ['140 ASCII letters', 'x'.repeat(140), 302],
+      ['141 ASCII letters', 'x'.repeat(141), 400],
+      ['140 Cyrillic letters', 'ж'.repeat(140), 302],
+      ['141 Cyrillic letters', 'ж'.repeat(141), 400],
+      ['140 emoji with a skin tone (2 code points each)', '👍🏽'.repeat(140), 302],
+      ['141 emoji with a skin tone', '👍🏽'.repeat(141), 400],
+      ['140 families (7 code points each, 980 in all)', '👨‍👩‍👧‍👦'.repeat(140), 302],
+      ['141 families', '👨‍👩‍👧‍👦'.repeat(141), 400],
+      ['140 flags', '🇺🇦'.repeat(140), 302],
+      ['141 flags', '🇺🇦'.repeat(141), 400],
+      ['140 letters with a combining accent', 'e\u0301'.repeat(140), 302],
+      ['141 letters with a combining accent', 'e\u0301'.repeat(141), 400],
+      [
+        'one letter under 1000 combining marks (more than the column holds)',
+        `x${'\u0301'.repeat(1000)}`,
+        400,
+      ],
+      ['140 letters between spaces and line breaks (trimmed)', ` \n\t${'y'.repeat(140)}\r\n `, 302],
+      ['140 letters and a line break in the middle', `${'z'.repeat(70)}\n${'z'.repeat(69)}`, 302],
+      ['nothing', '', 400],
+      ['spaces and line breaks only', ' \n\r\n\t ', 400],
+    ];
+
+    it.each(LENGTHS)(
+      'should answer a post of %s as the limit says',
+      async (_name, text, status) => {
+        const before = await counts();
+        const res = await browser.submit('/', '/posts', { post: text });
+        expect(res.status).toBe(status);
+        const stored = await posts().findBy({ authorId: susan.id });
+        if (status === 302) {
+          expect(stored.map((p) => p.body)).toEqual([text.trim()]);
+        } else {
+          expect(res.text).toContain('data-error-for="post"');
+          await expect(counts()).resolves.toEqual(before);
+        }
+      },
+    );
+
+    /** A body that is not one string where the form has one. */
+    const NOT_A_STRING: [string, () => Promise<request.Response>][] = [
+      [
+        'a repeated field (post=a&post=b)',
+        async () => {
+          const token = csrfTokenOf((await browser.get('/')).text);
+          return browser.agent
+            .post('/posts')
+            .set('Accept', 'text/html')
+            .type('form')
+            .send(`csrf_token=${encodeURIComponent(token)}&post=one&post=two`);
+        },
+      ],
+      [
+        'an array-style field (post[]=a)',
+        async () => {
+          const token = csrfTokenOf((await browser.get('/')).text);
+          return browser.agent
+            .post('/posts')
+            .set('Accept', 'text/html')
+            .type('form')
+            .send(`csrf_token=${encodeURIComponent(token)}&post%5B%5D=one&post%5Bx%5D=two`);
+        },
+      ],
+      ['a JSON array', () => submitJson(browser, '/', '/posts', { post: ['one', 'two'] })],
+      ['a JSON array of one', () => submitJson(browser, '/', '/posts', { post: ['one'] })],
+      ['a JSON object', () => submitJson(browser, '/', '/posts', { post: { toString: 'x' } })],
+      ['a JSON number', () => submitJson(browser, '/', '/posts', { post: 123 })],
+      ['a JSON boolean', () => submitJson(browser, '/', '/posts', { post: true })],
+      ['JSON null', () => submitJson(browser, '/', '/posts', { post: null })],
+    ];
+
+    it.each(NOT_A_STRING)(
+      'should refuse %s as a post with 400, storing nothing',
+      async (_name, send) => {
+        const res = await expectRefused(send);
+        expect(res.text).toContain('data-error-for="post"');
+      },
+    );
+
+    it('should refuse a post nested a thousand arrays deep with 400 (before the form is read), storing nothing', async () => {
+      const deep = JSON.parse(`${'['.repeat(1000)}"x"${']'.repeat(1000)}`) as unknown;
+      await expectRefused(() => submitJson(browser, '/', '/posts', { post: deep }));
+    });
+
+    it('should follow with a junk next (repeated, array-style, object) and go back to the profile', async () => {
+      const token = csrfTokenOf((await browser.get('/user/john')).text);
+      const bodies = [
+        `csrf_token=${encodeURIComponent(token)}&next=%2Fexplore&next=%2Fmessages`,
+        `csrf_token=${encodeURIComponent(token)}&next%5B%5D=%2Fexplore`,
+      ];
+      const outcomes = [];
+      for (const [i, body] of bodies.entries()) {
+        const action = i % 2 ? '/user/john/unfollow' : '/user/john/follow';
+        const res = await browser.agent
+          .post(action)
+          .set('Accept', 'text/html')
+          .type('form')
+          .send(body);
+        outcomes.push([action, res.status, res.headers.location]);
+      }
+      const json = await submitJson(browser, '/user/john', '/user/john/follow', {
+        next: { toString: '/explore' },
+      });
+      outcomes.push(['json', json.status, json.headers.location]);
+      expect(outcomes).toEqual([
+        ['/user/john/follow', 302, '/user/john'],
+        ['/user/john/unfollow', 302, '/user/john'],
+        ['json', 302, '/user/john'],
+      ]);
+      expect(
+        await t.dataSource.getRepository(Follow).findBy({ followerId: susan.id }),
+      ).toMatchObject([{ followedId: john.id }]);
+    });
+
+    it.each([
+      ['a name with a NUL', `/user/${encodeURIComponent('jo\u0000hn')}`],
+      ['a name with an encoded slash', `/user/${encodeURIComponent('john/../john')}`],
+      ['a name of 5000 characters', `/user/${'j'.repeat(5000)}`],
+      ['a name in fullwidth letters', `/user/${encodeURIComponent('ｊｏｈｎ')}`],
+      ['a name with a lone surrogate, percent-encoded', '/user/jo%ED%A0%80hn'],
+      ['a name with broken percent-encoding', '/user/jo%E0%A4%A'],
+    ])('should answer a follow of %s with a 4xx, following nobody', async (_name, base) => {
+      const before = await counts();
+      for (const action of [`${base}/follow`, `${base}/unfollow`]) {
+        const res = await browser.submit('/explore', action, {});
+        expect([action.slice(0, 60), res.status >= 400 && res.status < 500]).toEqual([
+          action.slice(0, 60),
+          true,
+        ]);
+      }
+      for (const path of [`${base}/followers`, `${base}/following`, `${base}/card`]) {
+        const res = await browser.get(path);
+        expect([path.slice(0, 60), res.status >= 400 && res.status < 500]).toEqual([
+          path.slice(0, 60),
+          true,
+        ]);
+      }
+      await expect(counts()).resolves.toEqual(before);
+    });
+
+    it('should read only the six checkboxes from the preferences form, whatever else it carries', async () => {
+      const account = await susansAccount();
+      const res = await browser.submit('/edit_profile', '/notifications/preferences', {
+        notify_messages: 'on',
+        role: 'admin',
+        username: 'hacked',
+        email: 'hacked@example.com',
+        disabled: '1',
+        posts_count: '999',
+        postsCount: '999',
+        followers_count: '999',
+        following_count: '999',
+        password_hash: 'x',
+        id: String(john.id),
+        user_id: String(john.id),
+      });
+      expect(res.status).toBe(302);
+      await expect(susansAccount()).resolves.toEqual(account);
+      const row = await users().findOneByOrFail({ id: susan.id });
+      expect([row.notifyMessages, row.notifyFollows]).toEqual([true, false]);
+      // John's preferences are his own.
+      const johns = await users().findOneByOrFail({ id: john.id });
+      expect([johns.notifyMessages, johns.notifyFollows]).toEqual([false, true]);
+    });
+
+    // A box is on when its field came, whatever its value (a checkbox sends "on"); the form is
+    // parsed flat, so "notify_follows[]" is another field.
+    it.each([
+      ['repeated fields', 302, 'notify_follows=a&notify_follows=b&notify_mentions=on', true],
+      ['array-style fields', 302, 'notify_follows%5B%5D=a&notify_mentions%5Bx%5D%5By%5D=b', false],
+      ['a field name of 10000 characters', 302, `${'n'.repeat(10000)}=on&notify_follows=on`, true],
+      // More fields than the body parser reads: refused before the form is read.
+      [
+        'a thousand unknown fields',
+        413,
+        Array.from({ length: 1000 }, (_, i) => `f${i}=on`).join('&'),
+        false,
+      ],
+    ])(
+      'should answer preferences sent with %s with %d, never a 5xx',
+      async (_name, status, fields, followsOn) => {
+        await users().update({ id: susan.id }, { notifyFollows: false });
+        const token = csrfTokenOf((await browser.get('/edit_profile')).text);
+        const res = await browser.agent
+          .post('/notifications/preferences')
+          .set('Accept', 'text/html')
+          .type('form')
+          .send(`csrf_token=${encodeURIComponent(token)}&${fields}`);
+        expect([res.status, res.headers.location]).toEqual(
+          status === 302 ? [302, '/edit_profile#notification-preferences'] : [status, undefined],
+        );
+        const row = await users().findOneByOrFail({ id: susan.id });
+        expect(row.notifyFollows).toBe(followsOn);
+      },
+    );
+
+    it.each([
+      // Not an object: no field came, so every box is off, as for an empty form.
+      ['a JSON array body', '[1,2,3]', 302],
+      ['a JSON string body', '"notify_follows"', 400],
+      ['malformed JSON', '{"notify_follows":', 400],
+      ['JSON with nested objects', '{"notify_follows":{"a":{"b":[1,{"c":null}]}}}', 302],
+    ])(
+      'should answer preferences sent as %s (%s) with %d, never a 5xx',
+      async (_name, body, status) => {
+        const token = csrfTokenOf((await browser.get('/edit_profile')).text);
+        const res = await browser.agent
+          .post('/notifications/preferences')
+          .set('Accept', 'text/html')
+          .set('X-CSRF-Token', token)
+          .set('Content-Type', 'application/json')
+          .send(body);
+        expect(res.status).toBe(status);
+        if (status === 302) {
+          const row = await users().findOneByOrFail({ id: susan.id });
+          expect([row.notifyFollows, row.notifyMessages]).toEqual([body !== '[1,2,3]', false]);
+        }
+      },
+    );
   });
 
   describe('admin JSON API', () => {

@@ -1,4 +1,8 @@
 import fc from 'fast-check';
+import { Follow } from '../../src/follows/follow.entity';
+import { Post } from '../../src/posts/post.entity';
+import { PostsService } from '../../src/posts/posts.service';
+import { User } from '../../src/users/user.entity';
 import { DEFAULT_PASSWORD, createUser } from '../factories/user.factory';
 import { BrowserSession, csrfTokenOf } from '../utils/browser-session';
 import { createTestApp, TestApp } from '../utils/test-app';
@@ -277,6 +281,112 @@ describe('Attack: links built from the requested path', () => {
           for (const href of hrefsOf(res.text)) {
             expectSameSite(href);
           }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
+/** The microblog's forms go back to a hidden `next`: a path of this site, or their own page. */
+describe('Attack: open redirects after the follow, unfollow and post forms', () => {
+  let t: TestApp;
+  let john: User;
+  let browser: BrowserSession;
+  let token: string;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    john = await createUser(t.app, 'john');
+    await createUser(t.app, 'susan');
+    browser = new BrowserSession(t.app);
+    await browser.login('susan', DEFAULT_PASSWORD);
+    token = csrfTokenOf((await browser.get('/user/john')).text);
+  });
+
+  afterAll(() => t.close());
+
+  const submit = (action: string, fields: Record<string, string>) =>
+    browser.agent
+      .post(action)
+      .set('Accept', 'text/html')
+      .type('form')
+      .send({ csrf_token: token, ...fields });
+
+  /** The delete form of a new post of susan's. */
+  async function deletePath(): Promise<string> {
+    const susan = await t.dataSource.getRepository(User).findOneByOrFail({ username: 'susan' });
+    const post = await t.app.get(PostsService).create(susan, 'to be deleted');
+    return `/posts/${post.id}/delete`;
+  }
+
+  /** Each form, and where it goes when `next` is not a path of this site. */
+  const forms: [string, () => Promise<string>, string, Record<string, string>][] = [
+    ['follow', () => Promise.resolve('/user/john/follow'), '/user/john', {}],
+    ['unfollow', () => Promise.resolve('/user/john/unfollow'), '/user/john', {}],
+    ['post', () => Promise.resolve('/posts'), '/', { post: 'redirected' }],
+    ['post delete', deletePath, '/', {}],
+  ];
+
+  it.each(OPEN_REDIRECTS.map((p) => [JSON.stringify(p).slice(0, 60), p]))(
+    'should keep every form on its own page for next=%s',
+    async (_name, payload) => {
+      const observed = [];
+      for (const [form, action, , fields] of forms) {
+        const res = await submit(await action(), { ...fields, next: payload });
+        observed.push([form, res.status, res.headers.location]);
+      }
+      expect(observed).toEqual(forms.map(([form, , fallback]) => [form, 302, fallback]));
+    },
+  );
+
+  it('should still send people back to the page of the site they came from', async () => {
+    const next = '/user/john/followers?page=2#people';
+    const observed = [];
+    for (const [form, action, , fields] of forms) {
+      const res = await submit(await action(), { ...fields, next });
+      observed.push([form, res.status, res.headers.location]);
+    }
+    expect(observed).toEqual(forms.map(([form]) => [form, 302, next]));
+    // Every form did its work: the follow (undone by the unfollow), the post, the delete.
+    expect(await t.dataSource.getRepository(Follow).countBy({ followedId: john.id })).toBe(0);
+    expect(await t.dataSource.getRepository(Post).countBy({ body: 'redirected' })).toBeGreaterThan(
+      0,
+    );
+    expect(await t.dataSource.getRepository(Post).countBy({ body: 'to be deleted' })).toBe(0);
+  });
+
+  it('should keep any generated next of the follow form on the site', async () => {
+    const piece = fc.constantFrom(
+      '/',
+      '\\',
+      '.',
+      '..',
+      '%2e',
+      '%2f',
+      '%5c',
+      '\t',
+      '\n',
+      '%09',
+      'evil.example',
+      'x',
+      ':',
+      '@',
+      '?',
+      '#',
+      'https:',
+      ' ',
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.array(piece, { maxLength: 12 }).map((parts) => parts.join('')),
+          fc.string({ unit: 'grapheme', maxLength: 40 }),
+        ),
+        async (payload) => {
+          const res = await submit('/user/john/follow', { next: payload });
+          expect(res.status).toBe(302);
+          expectSameSite(res.headers.location);
         },
       ),
       { numRuns: 150 },

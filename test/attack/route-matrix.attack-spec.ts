@@ -1,10 +1,15 @@
 import request from 'supertest';
+import { In } from 'typeorm';
 import { AuthService } from '../../src/auth/auth.service';
 import { Session } from '../../src/auth/session.entity';
 import { Block } from '../../src/blocks/block.entity';
+import { Follow } from '../../src/follows/follow.entity';
+import { FollowsService } from '../../src/follows/follows.service';
 import { Message } from '../../src/messages/message.entity';
 import { MessagesService } from '../../src/messages/messages.service';
 import { Notification } from '../../src/notifications/notification.entity';
+import { Post } from '../../src/posts/post.entity';
+import { PostsService } from '../../src/posts/posts.service';
 import { Role, User } from '../../src/users/user.entity';
 import { createUser, DEFAULT_PASSWORD } from '../factories/user.factory';
 import { csrfTokenOf } from '../utils/browser-session';
@@ -97,6 +102,35 @@ describe('Attack: every route x every role', () => {
   /** Each column's message to delete, by column: the ids are known once the cells ran. */
   const deletable: Partial<Record<Column, number>> = {};
   const aboutMeOf = async (user: User) => (await users().findOneByOrFail({ id: user.id })).aboutMe;
+  const follows = () => t.dataSource.getRepository(Follow);
+  const posts = () => t.dataSource.getRepository(Post);
+  /** Bob follows alice (again: following twice changes nothing). */
+  const bobFollowsAlice = () => t.app.get(FollowsService).follow(bob, alice);
+  /** Every follow ended through the service, so the counts on the rows stay right. */
+  const clearFollows = async () => {
+    for (const follow of await follows().find({ relations: { follower: true, followed: true } })) {
+      await t.app.get(FollowsService).unfollow(follow.follower, follow.followed);
+    }
+  };
+  const followPairs = async () => (await follows().find()).map((f) => [f.followerId, f.followedId]);
+  /** Each column's post to delete, by column, as for messages. */
+  const deletablePosts: Partial<Record<Column, number>> = {};
+  /** A post of alice's that every caller may fetch live and the admin may list. */
+  let alicesPost: Post;
+  const DEFAULT_PREFERENCES = {
+    notifyFollows: true,
+    notifyMentions: true,
+    notifyMessages: false,
+    notifyAnnouncements: true,
+    mentionsFromFollowingOnly: false,
+    messagesFromFollowingOnly: false,
+  };
+  const preferencesOf = async (user: User) => {
+    const row = await users().findOneByOrFail({ id: user.id });
+    return Object.fromEntries(
+      Object.keys(DEFAULT_PREFERENCES).map((key) => [key, row[key as keyof User]]),
+    );
+  };
 
   beforeAll(async () => {
     t = await createTestApp({}, { listen: true });
@@ -104,6 +138,9 @@ describe('Attack: every route x every role', () => {
     bob = await createUser(t.app, 'bob');
     root = await createUser(t.app, 'root', { role: Role.Admin });
     await t.app.get(MessagesService).send(bob, alice, 'for alice only');
+    alicesPost = await t.app.get(PostsService).create(alice, 'alice posts for everyone');
+    // Alice is mentioned: a notification in her center only.
+    await t.app.get(PostsService).create(bob, 'hello @alice, from bob');
     csrf = await newCsrfIdentity(t.app);
   });
 
@@ -561,6 +598,312 @@ describe('Attack: every route x every role', () => {
       expected: [login('/user/nobody/unblock'), '404', '404', '404', '404', '404', '404'],
     },
     {
+      route: 'GET /explore?q=ali (people search)',
+      call: get('/explore?q=ali'),
+      expected: page('/explore?q=ali', '200'),
+      verify: (as, res) => {
+        if (as.user) {
+          expect([as.column, res.text.includes('href="/user/alice"')]).toEqual([as.column, true]);
+        }
+      },
+    },
+    {
+      route: "GET /user/:username/followers (alice, bob's follow)",
+      call: async (as) => {
+        await bobFollowsAlice();
+        return send(as, 'get', '/user/alice/followers');
+      },
+      expected: page('/user/alice/followers', '200'),
+      verify: (as, res) => {
+        if (as.user) {
+          // A public list: the same follower for everyone who asks.
+          expect([as.column, res.text.includes('data-user-card="bob"')]).toEqual([as.column, true]);
+        }
+      },
+    },
+    {
+      route: 'GET /user/:username/following (bob, his follow of alice)',
+      call: async (as) => {
+        await bobFollowsAlice();
+        return send(as, 'get', '/user/bob/following');
+      },
+      expected: page('/user/bob/following', '200'),
+      verify: (as, res) => {
+        if (as.user) {
+          expect([as.column, res.text.includes('data-user-card="alice"')]).toEqual([
+            as.column,
+            true,
+          ]);
+        }
+      },
+    },
+    {
+      route: 'GET /user/:username/followers (unknown)',
+      call: get('/user/nobody/followers'),
+      expected: page('/user/nobody/followers', '404'),
+    },
+    {
+      route: 'GET /user/:username/following (unknown)',
+      call: get('/user/nobody/following'),
+      expected: page('/user/nobody/following', '404'),
+    },
+    {
+      route: "GET /user/:username/card (alice, bob's follow)",
+      call: async (as) => {
+        await bobFollowsAlice();
+        return send(as, 'get', '/user/alice/card');
+      },
+      expected: page('/user/alice/card', '200'),
+      verify: (as, res) => {
+        if (res.status !== 200) {
+          return;
+        }
+        // A fragment, without the page around it; her own card has no button, bob's says
+        // Unfollow, the admin's says Follow.
+        expect([as.column, /<html|<nav/.test(res.text)]).toEqual([as.column, false]);
+        expect([
+          as.column,
+          res.text.includes('action="/user/alice/follow"'),
+          res.text.includes('action="/user/alice/unfollow"'),
+        ]).toEqual([as.column, as.who === 'admin', as.who === 'other']);
+      },
+    },
+    {
+      route: 'GET /user/:username/card (unknown)',
+      call: get('/user/nobody/card'),
+      expected: page('/user/nobody/card', '404'),
+    },
+    {
+      route: 'POST /user/:username/follow (alice)',
+      call: async (as) => {
+        await clearFollows();
+        return send(as, 'post', '/user/alice/follow', { form: {} });
+      },
+      // Nobody follows themselves: alice gets 400.
+      expected: [
+        login('/user/alice/follow'),
+        '400',
+        '400',
+        '302 /user/alice',
+        '302 /user/alice',
+        '302 /user/alice',
+        '302 /user/alice',
+      ],
+      verify: async (as) => {
+        const stored = await followPairs();
+        await clearFollows();
+        // The caller's own follow, never one in anyone else's name.
+        const expected = as.user && as.who !== 'user' ? [[as.user.id, alice.id]] : [];
+        expect([as.column, stored]).toEqual([as.column, expected]);
+      },
+    },
+    {
+      route: 'POST /user/:username/follow (alice) {next: a page of the site}',
+      call: (as) => send(as, 'post', '/user/alice/follow', { form: { next: '/explore?page=2' } }),
+      expected: [
+        login('/user/alice/follow'),
+        '400',
+        '400',
+        '302 /explore?page=2',
+        '302 /explore?page=2',
+        '302 /explore?page=2',
+        '302 /explore?page=2',
+      ],
+      verify: () => clearFollows(),
+    },
+    {
+      route: 'POST /user/:username/follow (alice) {next: another site}',
+      call: (as) =>
+        send(as, 'post', '/user/alice/follow', { form: { next: 'https://evil.example/' } }),
+      expected: [
+        login('/user/alice/follow'),
+        '400',
+        '400',
+        '302 /user/alice',
+        '302 /user/alice',
+        '302 /user/alice',
+        '302 /user/alice',
+      ],
+      verify: () => clearFollows(),
+    },
+    {
+      route: 'POST /user/:username/follow (unknown)',
+      call: (as) => send(as, 'post', '/user/nobody/follow', { form: {} }),
+      expected: [login('/user/nobody/follow'), '404', '404', '404', '404', '404', '404'],
+    },
+    {
+      route: "POST /user/:username/unfollow (alice, bob's follow)",
+      call: async (as) => {
+        await bobFollowsAlice();
+        return send(as, 'post', '/user/alice/unfollow', { form: {} });
+      },
+      // Unfollowing someone one does not follow (oneself included) changes nothing.
+      expected: [
+        login('/user/alice/unfollow'),
+        '302 /user/alice',
+        '302 /user/alice',
+        '302 /user/alice',
+        '302 /user/alice',
+        '302 /user/alice',
+        '302 /user/alice',
+      ],
+      verify: async (as) => {
+        const kept = await follows().countBy({ followerId: bob.id, followedId: alice.id });
+        // Only bob ends his follow.
+        expect([as.column, kept]).toEqual([as.column, as.who === 'other' ? 0 : 1]);
+        const counts = await users().findOneByOrFail({ id: alice.id });
+        expect([as.column, counts.followersCount]).toEqual([as.column, kept]);
+      },
+    },
+    {
+      route: 'POST /user/:username/unfollow (unknown)',
+      call: (as) => send(as, 'post', '/user/nobody/unfollow', { form: {} }),
+      expected: [login('/user/nobody/unfollow'), '404', '404', '404', '404', '404', '404'],
+    },
+    {
+      route: 'POST /posts',
+      call: (as) => send(as, 'post', '/posts', { form: { post: `matrix post ${as.column}` } }),
+      expected: [login('/posts'), '302 /', '302 /', '302 /', '302 /', '302 /', '302 /'],
+      verify: async (as) => {
+        const stored = await posts().findBy({ body: `matrix post ${as.column}` });
+        // The caller's own post; nothing for a caller who is not logged in.
+        expect([as.column, stored.map((p) => p.authorId)]).toEqual([
+          as.column,
+          as.user ? [as.user.id] : [],
+        ]);
+      },
+    },
+    {
+      route: 'POST /posts {authorId: alice, author_id: alice} (hostile fields)',
+      call: (as) =>
+        send(as, 'post', '/posts', {
+          form: {
+            post: `hostile post ${as.column}`,
+            authorId: String(alice.id),
+            author_id: String(alice.id),
+            author: 'alice',
+          },
+        }),
+      expected: [login('/posts'), '302 /', '302 /', '302 /', '302 /', '302 /', '302 /'],
+      verify: async (as) => {
+        const stored = await posts().findBy({ body: `hostile post ${as.column}` });
+        expect([as.column, stored.map((p) => p.authorId)]).toEqual([
+          as.column,
+          as.user ? [as.user.id] : [],
+        ]);
+      },
+    },
+    {
+      route: "POST /posts/:id/delete (alice's post)",
+      call: async (as) => {
+        const post = await t.app.get(PostsService).create(alice, `delete post ${as.column}`);
+        deletablePosts[as.column] = post.id;
+        return send(as, 'post', `/posts/${post.id}/delete`, { form: {} });
+      },
+      // Only its author deletes a post here: for anyone else it is not there (the admin uses
+      // the API).
+      expected: () => [
+        login(`/posts/${deletablePosts.anonymous}/delete`),
+        '302 /',
+        '302 /',
+        '404',
+        '404',
+        '404',
+        '404',
+      ],
+      verify: async (as) => {
+        expect([as.column, await posts().countBy({ body: `delete post ${as.column}` })]).toEqual([
+          as.column,
+          as.who === 'user' ? 0 : 1,
+        ]);
+      },
+    },
+    {
+      route: 'POST /posts/:id/delete (unknown)',
+      call: (as) => send(as, 'post', '/posts/2147483647/delete', { form: {} }),
+      expected: [login('/posts/2147483647/delete'), '404', '404', '404', '404', '404', '404'],
+    },
+    {
+      route: "GET /posts/live?ids=(alice's post)",
+      call: (as) => send(as, 'get', `/posts/live?ids=${alicesPost.id}`),
+      expected: () => page(`/posts/live?ids=${alicesPost.id}`, '200'),
+      verify: (as, res) => {
+        if (res.status !== 200) {
+          return;
+        }
+        // The post, without the page around it; a Delete button for its author only.
+        expect([
+          as.column,
+          res.text.includes(`data-post-id="${alicesPost.id}"`),
+          /<html|<nav/.test(res.text),
+          res.text.includes(`action="/posts/${alicesPost.id}/delete"`),
+        ]).toEqual([as.column, true, false, as.who === 'user']);
+      },
+    },
+    {
+      route: 'GET /posts/live?ids=abc,-1,1e3 (junk ids)',
+      call: get('/posts/live?ids=abc,-1,1e3'),
+      expected: page('/posts/live?ids=abc,-1,1e3', '200'),
+      verify: (as, res) => {
+        if (res.status === 200) {
+          expect([as.column, res.text.trim()]).toEqual([as.column, '']);
+        }
+      },
+    },
+    {
+      route: 'GET /notifications/center',
+      call: get('/notifications/center'),
+      expected: page('/notifications/center', '200'),
+      verify: (as, res) => {
+        if (as.user) {
+          // Bob's mention of alice is in her center only.
+          expect([as.column, res.text.includes('data-kind="mention"')]).toEqual([
+            as.column,
+            as.who === 'user',
+          ]);
+        }
+      },
+    },
+    {
+      route: 'POST /notifications/preferences',
+      call: (as) =>
+        send(as, 'post', '/notifications/preferences', {
+          form: { notify_messages: 'on', mentions_from_following_only: 'on' },
+        }),
+      expected: [
+        login('/notifications/preferences'),
+        '302 /edit_profile#notification-preferences',
+        '302 /edit_profile#notification-preferences',
+        '302 /edit_profile#notification-preferences',
+        '302 /edit_profile#notification-preferences',
+        '302 /edit_profile#notification-preferences',
+        '302 /edit_profile#notification-preferences',
+      ],
+      verify: async (as) => {
+        const saved = {
+          notifyFollows: false,
+          notifyMentions: false,
+          notifyMessages: true,
+          notifyAnnouncements: false,
+          mentionsFromFollowingOnly: true,
+          messagesFromFollowingOnly: false,
+        };
+        // The caller's own preferences changed, and alice's only when alice is the caller.
+        const checks = [];
+        for (const user of [alice, bob, root]) {
+          checks.push([user.username, await preferencesOf(user)]);
+        }
+        await users().update({ id: In([alice.id, bob.id, root.id]) }, DEFAULT_PREFERENCES);
+        expect([as.column, checks]).toEqual([
+          as.column,
+          [alice, bob, root].map((user) => [
+            user.username,
+            user.id === as.user?.id ? saved : DEFAULT_PREFERENCES,
+          ]),
+        ]);
+      },
+    },
+    {
       route: 'GET /auth/register',
       call: get('/auth/register'),
       expected: everyone('200'),
@@ -679,6 +1022,11 @@ describe('Attack: every route x every role', () => {
       expected: ['401', '200', '200', '409', '409', '409', '409'],
     },
     {
+      route: 'GET /notifications/stream?watch=home,explore,user:(alice)',
+      call: stream(() => `/notifications/stream?watch=home,explore,user:${alice.id}`),
+      expected: json('200'),
+    },
+    {
       route: 'POST /api/auth/token',
       call: (as) =>
         send(as, 'post', '/api/auth/token', {
@@ -786,6 +1134,48 @@ describe('Attack: every route x every role', () => {
           .countBy({ name: `matrix_${COLUMNS.indexOf(as.column)}` });
         expect([as.column, stored]).toEqual([as.column, as.column === 'admin/bearer' ? 1 : 0]);
       },
+    },
+    {
+      route: 'GET /api/admin/posts',
+      call: get('/api/admin/posts'),
+      expected: adminApi('200'),
+      verify: (as, res) => {
+        // The list is the admin's: nobody else reads it, whatever the posts' audience.
+        expect([as.column, res.text.includes('alice posts for everyone')]).toEqual([
+          as.column,
+          as.column === 'admin/bearer',
+        ]);
+      },
+    },
+    {
+      route: "GET /api/admin/posts?author=(alice's id)&q=everyone",
+      call: (as) => send(as, 'get', `/api/admin/posts?author=${alice.id}&q=everyone`),
+      expected: adminApi('200'),
+      verify: (as, res) => {
+        if (as.column === 'admin/bearer') {
+          const body = res.text ? (JSON.parse(res.text) as { items: { id: number }[] }) : null;
+          expect(body?.items.map((p) => p.id)).toEqual([alicesPost.id]);
+        }
+      },
+    },
+    {
+      route: "DELETE /api/admin/posts/:id (alice's)",
+      call: async (as) => {
+        const post = await t.app.get(PostsService).create(alice, `moderated ${as.column}`);
+        return send(as, 'delete', `/api/admin/posts/${post.id}`);
+      },
+      expected: adminApi('204'),
+      verify: async (as) => {
+        expect([as.column, await posts().countBy({ body: `moderated ${as.column}` })]).toEqual([
+          as.column,
+          as.column === 'admin/bearer' ? 0 : 1,
+        ]);
+      },
+    },
+    {
+      route: 'DELETE /api/admin/posts/:id (unknown)',
+      call: (as) => send(as, 'delete', '/api/admin/posts/2147483647'),
+      expected: adminApi('404'),
     },
     {
       route: 'GET /api/admin/stats',

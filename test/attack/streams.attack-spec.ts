@@ -5,6 +5,7 @@ import { MessagesService } from '../../src/messages/messages.service';
 import { Cursor, formatCursor } from '../../src/notifications/event-cursor';
 import { EventLogService } from '../../src/notifications/event-log.service';
 import { NotificationsService } from '../../src/notifications/notifications.service';
+import { PostsService } from '../../src/posts/posts.service';
 import { User } from '../../src/users/user.entity';
 import { createUser } from '../factories/user.factory';
 import { SseClient, StreamedEvent } from '../utils/sse-client';
@@ -452,6 +453,163 @@ describe('Attack: abusing the event stream', () => {
         await eventually(openStreams, 0);
       }
       expect(observed).toEqual(expected);
+    });
+  });
+
+  describe('?watch=', () => {
+    /** The live `post` frames a stream got, parsed. */
+    const postFrames = (client: SseClient) =>
+      client.frames
+        .filter((f) => f.event === 'post')
+        .map((f) => JSON.parse(f.data as string) as { action: string; id: number });
+
+    /**
+     * The `post` frames each stream got before a marker announced after a post of `author`
+     * and its deletion: a post and its deletion reach explore and the author's profile (the
+     * deletion reaches home too), and the marker comes after both.
+     */
+    async function postFramesAround(author: User, ...clients: SseClient[]) {
+      for (const client of clients) {
+        await client.waitFor((s) => s.lastEventId !== '');
+      }
+      const posts = t.app.get(PostsService);
+      const post = await posts.create(author, 'watched');
+      await posts.remove(post.id);
+      await eventsBeforeMarker(t.app, ...clients);
+      return { post, frames: clients.map(postFrames) };
+    }
+
+    it('should send the post frames of the topics asked for: explore, a profile, home for deletions', async () => {
+      const viewer = await newUser();
+      const author = await newUser();
+      const token = await tokenOf(viewer);
+      const watching = [
+        `explore`,
+        `user:${author.id}`,
+        'home',
+        `home,explore,user:${author.id}`,
+        `user:${viewer.id}`,
+      ];
+      const clients = [];
+      for (const watch of watching) {
+        clients.push(await connect(`/notifications/stream?watch=${watch}`, cookie(token)));
+      }
+      const { post, frames } = await postFramesAround(author, ...clients);
+      const created = { action: 'created', id: post.id, author: author.username };
+      const deleted = { action: 'deleted', id: post.id };
+      expect(frames).toEqual([
+        [created, deleted],
+        [created, deleted],
+        [deleted],
+        [created, deleted],
+        [],
+      ]);
+      // A live frame moves no cursor: it carries the stream's position.
+      for (const client of clients) {
+        const ids = client.frames.filter((f) => f.event === 'post').map((f) => f.id);
+        expect(new Set(ids).size).toBeLessThanOrEqual(1);
+      }
+    });
+
+    /** Not a topic (or not one this server knows): ignored, never an error. */
+    const JUNK_WATCH = (authorId: number) => [
+      'EXPLORE',
+      ' explore',
+      'explore ',
+      'explore%00',
+      'explore;home',
+      'explore|home',
+      'user:',
+      'user:0',
+      'user:-1',
+      `user:+${authorId}`,
+      `user:0${authorId}`,
+      `user:${authorId}.0`,
+      `user:${authorId}e0`,
+      `user:0x${authorId.toString(16)}`,
+      `user:%20${authorId}`,
+      `user:${authorId}%20`,
+      `user:${authorId}x`,
+      'user:1e3',
+      'user:abc',
+      'user:99999999999',
+      `user:${'9'.repeat(5000)}`,
+      `USER:${authorId}`,
+      `user::${authorId}`,
+      `user:${authorId}:${authorId}`,
+      'user:١',
+      'user:１',
+      `users:${authorId}`,
+      `${authorId}`,
+      '*',
+      '%',
+      '<script>alert(1)</script>',
+      "explore' OR '1'='1",
+      '__proto__',
+      'constructor',
+      'hasOwnProperty',
+      // A repeated or array-style ?watch= is no list.
+      'explore&watch=explore',
+      `user:${authorId}&watch=user:${authorId}`,
+      'x&watch[]=explore',
+      ',,,,',
+      'home:,'.repeat(2000),
+      // More than three topics: only the first three count.
+      `user:${authorId + 1},user:${authorId + 2},user:${authorId + 3},explore,user:${authorId}`,
+    ];
+
+    it('should ignore junk in ?watch=: a usable stream that gets no post frame', async () => {
+      const viewer = await newUser();
+      const author = await newUser();
+      const token = await tokenOf(viewer);
+      const junk = JUNK_WATCH(author.id);
+      const observed = [];
+      // A few streams at a time: the cap is per user.
+      for (let i = 0; i < junk.length; i += CAP - 1) {
+        const batch = junk.slice(i, i + CAP - 1);
+        const clients = [];
+        for (const watch of batch) {
+          // Sent as typed: only what a request line can't carry is encoded.
+          const sent = watch.replace(/[^\x21-\x7e]/g, (c) => encodeURIComponent(c));
+          const path = `/notifications/stream?watch=${sent}`;
+          clients.push(await connect(path, cookie(token)));
+        }
+        // The control: a stream that watches explore hears of the same post.
+        const control = await connect('/notifications/stream?watch=explore', cookie(token));
+        const { frames } = await postFramesAround(author, ...clients, control);
+        expect(frames.at(-1)?.map((f) => f.action)).toEqual(['created', 'deleted']);
+        for (const [j, client] of clients.entries()) {
+          observed.push([batch[j].slice(0, 40), client.response.statusCode, frames[j]]);
+        }
+        [...clients, control].forEach((c) => c.close());
+        await eventually(openStreams, 0);
+      }
+      expect(observed).toEqual(junk.map((watch) => [watch.slice(0, 40), 200, []]));
+    });
+
+    it('should answer a stream with junk in ?watch= as any other: retry hint, position, state', async () => {
+      const viewer = await newUser();
+      await sendTo(viewer, 1);
+      const token = await tokenOf(viewer);
+      const plain = await connect('/notifications/stream', cookie(token));
+      const junk = await connect(
+        `/notifications/stream?watch=${encodeURIComponent('<script>,user:-1,*')}`,
+        cookie(token),
+      );
+      for (const client of [plain, junk]) {
+        await client.waitFor((s) => s.states.length > 0);
+      }
+      const [plainLive, junkLive] = await eventsBeforeMarker(t.app, plain, junk);
+      expect([
+        controlFrames(junk),
+        junk.states.map((e) => [e.id, e.name, e.data]),
+        named(junkLive),
+      ]).toEqual([
+        controlFrames(plain),
+        plain.states.map((e) => [e.id, e.name, e.data]),
+        named(plainLive),
+      ]);
+      expect(junk.response.headers['content-type']).toBe('text/event-stream');
     });
   });
 

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { createAdmin } from '../../src/admin/create-admin';
+import { Follow } from '../../src/follows/follow.entity';
 import { User } from '../../src/users/user.entity';
 import { AccountFieldError, RESERVED_USERNAMES, usernameProblem } from '../../src/users/username';
 import { UsersService } from '../../src/users/users.service';
@@ -207,6 +208,38 @@ export function usernameAttacks(): void {
     expect(profile.status).toBe(200);
     expect(profile.text).toContain('User: raceX');
     expect((await viewer.get('/user/..')).status).toBe(404);
+  });
+
+  it('should follow a user by any case of their name, once, with every request at the same time', async () => {
+    const followed = await createUser(t.app, 'raceX');
+    const follower = await createUser(t.app, 'viewer');
+    const viewer = new BrowserSession(t.app);
+    await viewer.login('viewer', DEFAULT_PASSWORD);
+    const token = csrfTokenOf((await viewer.get('/explore')).text);
+    const variants = caseVariants('racex').slice(0, 12);
+
+    const responses = await Promise.all(
+      variants.map((name) =>
+        viewer.agent
+          .post(`/user/${name}/follow`)
+          .set('Accept', 'text/html')
+          .type('form')
+          .send({ csrf_token: token }),
+      ),
+    );
+
+    // Following again changes nothing: every request lands on the stored spelling's profile.
+    expect(responses.map((r) => [r.status, r.headers.location])).toEqual(
+      variants.map(() => [302, '/user/raceX']),
+    );
+    const follows = await t.dataSource.getRepository(Follow).find();
+    expect(follows.map((f) => [f.followerId, f.followedId])).toEqual([[follower.id, followed.id]]);
+    const [row] = await accountsNamed('racex');
+    expect(row.followersCount).toBe(1);
+    const list = await viewer.get('/user/RACEX/followers');
+    expect([list.status, list.text.includes('data-user-card="viewer"')]).toEqual([200, true]);
+    const card = await viewer.get('/user/RaCeX/card');
+    expect([card.status, card.text.includes('action="/user/raceX/unfollow"')]).toEqual([200, true]);
   });
 
   it('should apply the same rules to accounts made from the command line', async () => {

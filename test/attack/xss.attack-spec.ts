@@ -1,6 +1,11 @@
 import request from 'supertest';
 import { AuthService } from '../../src/auth/auth.service';
+import { FollowsService } from '../../src/follows/follows.service';
 import { Message } from '../../src/messages/message.entity';
+import { NotificationGroup } from '../../src/notifications/notification-group.entity';
+import { PostFanoutService } from '../../src/posts/post-fanout.service';
+import { Post } from '../../src/posts/post.entity';
+import { TimelineEntry } from '../../src/posts/timeline-entry.entity';
 import { Role, User } from '../../src/users/user.entity';
 import { authCookieFor, createUser, DEFAULT_PASSWORD } from '../factories/user.factory';
 import { BrowserSession } from '../utils/browser-session';
@@ -51,16 +56,24 @@ const needsEscaping = (payload: string) => /[<>"'`&=]/.test(payload);
 
 /** Every element the site's templates use; anything else in a page was injected. */
 const SITE_TAGS = new Set(
-  'a article body button div footer form h1 h2 head html img input label li link main meta nav ol p script section span strong textarea time title ul'.split(
+  'a article blockquote body br button div fieldset footer form h1 h2 head html img input label legend li link main meta nav ol p path script section span strong svg textarea time title ul'.split(
     ' ',
   ),
 );
+/** The navbar's bell icon: the one inline SVG of the site, and the attributes it has. */
+const SVG_ATTRIBUTES: Record<string, string[]> = {
+  svg: ['aria-hidden', 'width', 'height', 'viewbox', 'fill', 'class'],
+  path: ['d'],
+};
 const SITE_SCRIPTS = [
   '/vendor/bootstrap/js/bootstrap.bundle.min.js',
   '/static/js/notifications.js',
   '/static/js/forms.js',
   '/static/js/conversation.js',
   '/static/js/conversation-list.js',
+  '/static/js/profile-card.js',
+  '/static/js/timeline.js',
+  '/static/js/notification-center.js',
 ];
 
 const HTML_ENTITIES: Record<string, string> = {
@@ -119,7 +132,8 @@ function injectedMarkup(html: string): string[] {
           /^\s*(?:javascript|data|vbscript):/i.test(a.value),
       ) ||
       (lower === 'script' && !SITE_SCRIPTS.some((src) => attributeText.includes(`src="${src}"`))) ||
-      (lower === 'img' && !/^\s+src="\/avatars\//.test(attributeText));
+      (lower === 'img' && !/^\s+src="\/avatars\//.test(attributeText)) ||
+      (lower in SVG_ATTRIBUTES && attributes.some((a) => !SVG_ATTRIBUTES[lower].includes(a.name)));
     if (problem) {
       problems.push(tag);
     }
@@ -206,6 +220,36 @@ function textareaText(html: string, name: string): string | undefined {
 
 const cases = PAYLOADS.map((payload) => [JSON.stringify(payload), payload]);
 
+/**
+ * Post bodies that try to turn the link and mention rendering against the page: quotes and
+ * markup inside URLs, script URLs next to real ones, mentions glued to markup, and a link long
+ * enough for its text to be cut (never inside an escape).
+ */
+const LINK_PAYLOADS = [
+  'https://evil.example/"onmouseover="alert(1)',
+  "https://evil.example/'onmouseover='alert(1)'",
+  'https://evil.example/`onmouseover=alert(1)`',
+  'https://evil.example/<script>alert(1)</script>',
+  'https://evil.example/?q="><img src=x onerror=alert(1)>',
+  'https://evil.example/&quot;onmouseover=&quot;alert(1)',
+  'https://evil.example/&#34;onmouseover=alert(1)',
+  'https://evil.example/ "autofocus onfocus="alert(1)',
+  '(https://evil.example/a)"onclick="alert(1)',
+  'https://javascript:alert(1)@evil.example/',
+  'javascript:alert(1)//https://evil.example/',
+  'JaVaScRiPt:alert(1) javascript://https://evil.example/%0aalert(1)',
+  'data:text/html,<script>alert(1)</script> https://x.example/',
+  'xhttps://evil.example/"><b>bold</b>',
+  'https://evil.example/\u202e"><svg onload=alert(1)>',
+  `https://evil.example/${'a'.repeat(36)}&<>"'\`=${'b'.repeat(20)}`,
+  '@bob"><script>alert(1)</script>',
+  '@bob" onmouseover="alert(1)',
+  '@<script>alert(1)</script>',
+  '@bob@evil.example <b>x</b>',
+  '@bob/../../admin @bob?x=<i>y</i>',
+  '@alice @bob @root https://evil.example/@bob"',
+];
+
 describe('Attack: script injection in everything a page shows', () => {
   let t: TestApp;
   let alice: User;
@@ -252,6 +296,12 @@ describe('Attack: script injection in everything a page shows', () => {
       '<svg/onload=alert(1)>',
       '<span style="background:url(x)">',
       '<!-- x',
+      '<svg onload="alert(1)">',
+      '<svg><path d="M0" onclick="alert(1)"/></svg>',
+      '<svg><animate attributeName="href" values="javascript:alert(1)"/></svg>',
+      '<svg xmlns:xlink="x"><a xlink:href="javascript:alert(1)">x</a></svg>',
+      '<a href="https://evil.example/" onmouseover="alert(1)">x</a>',
+      '<blockquote onclick="alert(1)">',
     ]) {
       expect([slipped, injectedMarkup(page(slipped)).length > 0]).toEqual([slipped, true]);
     }
@@ -271,8 +321,12 @@ describe('Attack: script injection in everything a page shows', () => {
         expect(saved.status).toBe(302);
         const stored = await t.dataSource.getRepository(User).findOneByOrFail({ id: alice.id });
         expect(stored.aboutMe).toBe(payload);
-        for (const path of ['/user/alice', '/explore', '/']) {
+        // Explore lists posts, and people only when searched for.
+        for (const path of ['/user/alice', '/explore?q=ali', '/user/alice/card']) {
           expectShownAsText(path, await page(bobsBrowser, path), payload);
+        }
+        for (const path of ['/explore', '/']) {
+          expectNotRaw(path, await page(bobsBrowser, path), payload);
         }
         const form = await page(alicesBrowser, '/edit_profile');
         expect(textareaText(form, 'about_me')).toBe(payload);
@@ -374,6 +428,191 @@ describe('Attack: script injection in everything a page shows', () => {
     );
   });
 
+  describe('posts', () => {
+    let postingBrowser: BrowserSession;
+
+    beforeAll(async () => {
+      // Bob follows alice: her posts reach his home timeline too.
+      await t.app.get(FollowsService).follow(bob, alice);
+      postingBrowser = alicesBrowser;
+    });
+
+    // One post on the pages at a time: an earlier payload, escaped, can look like a later one.
+    beforeEach(async () => {
+      for (const entity of [NotificationGroup, TimelineEntry, Post]) {
+        await t.dataSource.createQueryBuilder().delete().from(entity).execute();
+      }
+    });
+
+    /** Alice posts `body` through the form; it is stored as sent and delivered to bob. */
+    async function postAsAlice(body: string): Promise<Post> {
+      const res = await postingBrowser.submit('/', '/posts', { post: body });
+      expect([body, res.status]).toEqual([body, 302]);
+      const stored = await t.dataSource.getRepository(Post).findOneByOrFail({ authorId: alice.id });
+      expect(stored.body).toBe(body);
+      await t.app.get(PostFanoutService).deliver(stored.id);
+      return stored;
+    }
+
+    /** Every place a post shows: the timelines, the profile, the live fragment. */
+    const postViews = (post: Post): [BrowserSession, string][] => [
+      [bobsBrowser, '/'],
+      [bobsBrowser, '/explore'],
+      [bobsBrowser, '/user/alice'],
+      [bobsBrowser, `/posts/live?ids=${post.id}`],
+      [alicesBrowser, '/'],
+      [alicesBrowser, `/posts/live?ids=${post.id}`],
+    ];
+
+    /** The links inside the page's post bodies, as a browser reads their attributes. */
+    function postLinks(html: string) {
+      const bodies = [
+        ...html.matchAll(
+          /<(?:p|blockquote) class="[^"]*post-body">([\s\S]*?)<\/(?:p|blockquote)>/g,
+        ),
+      ].map((m) => m[1]);
+      expect(bodies.length).toBeGreaterThan(0);
+      return bodies.flatMap((body) =>
+        [...body.matchAll(/<a ([^>]*)>/g)].map((m) =>
+          Object.fromEntries(
+            [...m[1].matchAll(/([a-z-]+)="([^"]*)"/g)].map(([, name, value]) => [
+              name,
+              decodeEntities(value),
+            ]),
+          ),
+        ),
+      );
+    }
+
+    /** Links in posts go to http(s) URLs (nofollow, a new tab) or to the site's profiles. */
+    function expectSafePostLinks(where: string, html: string) {
+      for (const link of postLinks(html)) {
+        if (link.class === 'mention') {
+          expect([where, link.href]).toEqual([where, expect.stringMatching(/^\/user\/[\w.-]+$/)]);
+        } else {
+          expect([where, new URL(link.href).protocol]).toEqual([
+            where,
+            expect.stringMatching(/^https?:$/),
+          ]);
+          expect([where, link.rel, link.target]).toEqual([
+            where,
+            'nofollow noopener ugc',
+            '_blank',
+          ]);
+        }
+      }
+    }
+
+    it.each(cases)(
+      'should show %s escaped in a post, on the timelines, the profile and the live fragment',
+      async (_name, payload) => {
+        const post = await postAsAlice(payload);
+        for (const [browser, path] of postViews(post)) {
+          const html = await page(browser, path);
+          expectShownAsText(path, html, payload);
+          expectSafePostLinks(path, html);
+        }
+      },
+    );
+
+    it.each(cases)(
+      "should show %s escaped next to a mention, in the mentioned user's notification center",
+      async (_name, payload) => {
+        await postAsAlice(`@bob ${payload}`);
+        const center = await page(bobsBrowser, '/notifications/center');
+        expectShownAsText('/notifications/center', center, payload);
+        // The center quotes the post as text: the mention is no link there.
+        expect(center).toContain('data-kind="mention"');
+        expect(center).toContain('post-body">@bob ');
+        expectSafePostLinks('/notifications/center', center);
+      },
+    );
+
+    it.each(LINK_PAYLOADS.map((payload) => [JSON.stringify(payload), payload]))(
+      'should render the links and mentions of %s as safe links only',
+      async (_name, payload) => {
+        const post = await postAsAlice(payload);
+        for (const [browser, path] of [
+          ...postViews(post),
+          [bobsBrowser, '/notifications/center'] as [BrowserSession, string],
+        ]) {
+          const html = await page(browser, path);
+          expectNotRaw(path, html, payload);
+          if (path !== '/notifications/center') {
+            expectSafePostLinks(path, html);
+          }
+        }
+      },
+    );
+
+    it('should have link checks that catch a link a post must not have', () => {
+      const body = (links: string) => `<p class="mb-0 post-body">${links}</p>`;
+      expect(() =>
+        expectSafePostLinks(
+          'ok',
+          body('<a href="https://x.example/" rel="nofollow noopener ugc" target="_blank">x</a>'),
+        ),
+      ).not.toThrow();
+      for (const bad of [
+        '<a href="javascript:alert(1)" rel="nofollow noopener ugc" target="_blank">x</a>',
+        '<a href="https://x.example/" target="_blank">x</a>',
+        '<a href="//evil.example/" class="mention">@x</a>',
+        '<a href="data:text/html,x" rel="nofollow noopener ugc" target="_blank">x</a>',
+      ]) {
+        expect([
+          bad,
+          (() => {
+            try {
+              expectSafePostLinks(bad, body(bad));
+              return false;
+            } catch {
+              return true;
+            }
+          })(),
+        ]).toEqual([bad, true]);
+      }
+    });
+
+    it.each(cases)(
+      'should keep %s escaped in the refused post form (141 characters)',
+      async (_name, payload) => {
+        const text = `${payload} ${'x'.repeat(141)}`;
+        const res = await postingBrowser.submit('/', '/posts', { post: text });
+        expect(res.status).toBe(400);
+        expectSafePage('POST /posts', res);
+        expect(textareaText(res.text, 'post')).toBe(text);
+        expectNotRaw('POST /posts', res.text, payload);
+        expect(await t.dataSource.getRepository(Post).count()).toBe(0);
+      },
+    );
+
+    it.each(cases)(
+      'should keep %s in the hidden next field of the follow, unfollow and post forms out of the redirect',
+      async (_name, payload) => {
+        const post = await postAsAlice('a post to delete');
+        const attempts: [string, string, Record<string, string>][] = [
+          ['/user/alice', '/user/alice/unfollow', { next: payload }],
+          ['/user/alice', '/user/alice/follow', { next: `/${payload}` }],
+          ['/', '/posts', { post: 'posted', next: payload }],
+          ['/', `/posts/${post.id}/delete`, { next: `/${payload}` }],
+        ];
+        for (const [formPage, action, fields] of attempts) {
+          const browser = action.startsWith('/user/') ? bobsBrowser : alicesBrowser;
+          const res = await browser.submit(formPage, action, fields);
+          expect([action, res.status]).toEqual([action, 302]);
+          const location = String(res.headers.location);
+          // A path of this site, with nothing a page could read as markup.
+          expect([action, location]).toEqual([action, expect.stringMatching(/^\/(?![/\\])/)]);
+          expect([action, /[<>"\s`]/.test(location)]).toEqual([action, false]);
+          expect([action, new URL(location, 'https://app.example/x').origin]).toEqual([
+            action,
+            'https://app.example',
+          ]);
+        }
+      },
+    );
+  });
+
   describe('usernames', () => {
     it.each(cases)(
       'should show %s escaped in the refused registration and login forms',
@@ -411,9 +650,18 @@ describe('Attack: script injection in everything a page shows', () => {
           `/send_message/${name}`,
           `/conversations/${name}`,
           `/conversations/${name}/messages?after=0`,
+          `/user/${name}/followers`,
+          `/user/${name}/following`,
+          `/user/${name}/card`,
         ]) {
           const html = await page(bobsBrowser, path, 404);
           expectNotRaw(path, html, payload);
+        }
+        for (const action of [`/user/${name}/follow`, `/user/${name}/unfollow`]) {
+          const res = await bobsBrowser.submit('/explore', action, {});
+          expect([action, res.status]).toEqual([action, 404]);
+          expectSafePage(`POST ${action}`, res);
+          expectNotRaw(`POST ${action}`, res.text, payload);
         }
         const avatar = await bobsBrowser.get(`/avatars/${name}`);
         expect(avatar.status).toBe(200);
@@ -455,6 +703,14 @@ describe('Attack: script injection in everything a page shows', () => {
         `/blocked?page=${q}`,
         `/user/alice?tab=${q}`,
         `/edit_profile?about_me=${q}`,
+        `/explore?q=${q}`,
+        `/explore?q=${q}&page=2`,
+        `/?watch=${q}`,
+        `/explore?watch=${q}`,
+        `/user/alice?watch=${q}`,
+        `/user/alice/followers?page=${q}`,
+        `/user/alice/following?page=${q}&x=${q}`,
+        `/notifications/center?page=${q}`,
       ];
       for (const path of pages) {
         expectNotRaw(path, await page(bobsBrowser, path), payload);
@@ -463,7 +719,36 @@ describe('Attack: script injection in everything a page shows', () => {
       expectNotRaw(notFound, await page(bobsBrowser, notFound, 404), payload);
       const badAfter = `/conversations/alice/messages?after=${q}`;
       expectNotRaw(badAfter, await page(bobsBrowser, badAfter, 400), payload);
+      // Fragments: the live posts (junk ids are left out) and a card.
+      for (const path of [`/posts/live?ids=${q}`, `/user/alice/card?x=${q}`]) {
+        expectNotRaw(path, await page(bobsBrowser, path), payload);
+      }
+      // A page watches what the server says it shows, never what the query asks for.
+      for (const [path, watch] of [
+        [`/?watch=${q}`, 'home'],
+        [`/explore?watch=${q}`, 'explore'],
+        [`/user/alice?watch=${q}`, `user:${alice.id}`],
+      ]) {
+        const html = await page(bobsBrowser, path);
+        expect([path, [...html.matchAll(/data-watch="([^"]*)"/g)].map((m) => m[1])]).toEqual([
+          path,
+          [watch, watch],
+        ]);
+      }
     });
+
+    it.each(cases)(
+      'should keep %s in ?watch= out of the event stream, which opens as any other',
+      async (_name, payload) => {
+        const res = await rawGet(
+          t.baseUrl,
+          `/notifications/stream?watch=${encodeURIComponent(payload)}`,
+          { Accept: 'text/event-stream', Cookie: await authCookieFor(t.app, bob) },
+        );
+        expect([res.status, res.headers['content-type']]).toEqual([200, 'text/event-stream']);
+        expect(res.body).toMatch(/^\s*id: \nretry: \d+\n\n$/);
+      },
+    );
 
     it.each([
       '/no-such-page/"><svg/onload=alert(1)>',
