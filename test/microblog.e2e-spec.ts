@@ -253,6 +253,11 @@ describe('Microblog (e2e)', () => {
       mentionsFromFollowingOnly: true,
       messagesFromFollowingOnly: false,
     });
+    const page = (await b.get('/edit_profile')).text;
+    const checked = (name: string) => new RegExp(`name="${name}" value="1" checked`).test(page);
+    expect(
+      ['notify_follows', 'notify_mentions', 'mentions_from_following_only'].map(checked),
+    ).toEqual([false, true, true]);
     await follow(a, 'bob');
     await post(a, '@bob from a stranger');
     expect(bellOf((await b.get('/')).text)).toBe(0);
