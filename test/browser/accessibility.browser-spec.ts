@@ -1,7 +1,11 @@
 import AxeBuilder from '@axe-core/playwright';
 import { Browser, BrowserContext, Page } from 'playwright-core';
 import { BlocksService } from '../../src/blocks/blocks.service';
+import { FollowsService } from '../../src/follows/follows.service';
 import { MessagesService } from '../../src/messages/messages.service';
+import { NotificationCenterService } from '../../src/notifications/notification-center.service';
+import { PostFanoutService } from '../../src/posts/post-fanout.service';
+import { PostsService } from '../../src/posts/posts.service';
 import { User } from '../../src/users/user.entity';
 import { createUser } from '../factories/user.factory';
 import { createTestApp, TestApp } from '../utils/test-app';
@@ -11,14 +15,44 @@ import { launchChromium, loggedInContext, submitForm } from './browser';
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa', 'best-practice'];
 const LANGUAGES = ['en', 'es', 'ru'] as const;
 
+// Pages full of posts, axe over each, on a shared machine: more than the default 30 s a case.
+jest.setTimeout(90_000);
+
+/** The app and its users, for cases that change something before or while the page is open. */
+interface World {
+  t: TestApp;
+  users: Record<'alice' | 'bob' | 'carol', User>;
+}
+
 interface PageCase {
   /** Shown in the test name. */
   name: string;
   /** Logged in as "me" (alice, who has messages from bob), or anonymous. */
   as: 'me' | 'anonymous';
   path: string;
+  /** Something that happens before the page opens (a notification it is to show as new). */
+  before?: (w: World) => Promise<void>;
   /** Brings the page to the state to check (a form sent back with errors), once it is open. */
-  act?: (page: Page) => Promise<void>;
+  act?: (page: Page, w: World) => Promise<void>;
+}
+
+/** A post, delivered to its author's followers' timelines before the call returns. */
+async function post(w: World, author: User, body: string): Promise<void> {
+  const created = await w.t.app.get(PostsService).create(author, body);
+  await w.t.app.get(PostFanoutService).deliver(created.id);
+}
+
+/** Waits until the page receives notifications live (its own stream or a leader tab's). */
+const waitUntilLive = (page: Page) =>
+  page.waitForFunction(
+    () => (window as { microblogNotifications?: { live: boolean } }).microblogNotifications?.live,
+  );
+
+/** The home page once someone alice follows posts: the "Show 1 new post" button shows. */
+async function newPostWaiting(page: Page, w: World): Promise<void> {
+  await waitUntilLive(page);
+  await post(w, w.users.bob, 'Something new while alice reads');
+  await page.waitForSelector('#new-posts:not([hidden])', { timeout: 10_000 });
 }
 
 /**
@@ -98,20 +132,73 @@ const PAGES: PageCase[] = [
   },
   { name: 'blocked users', as: 'me', path: '/blocked' },
   { name: 'explore, search with no match', as: 'me', path: '/explore?q=zzz' },
+  // The microblog (posts, follows, notifications).
+  { name: 'home, a new post waiting behind its button', as: 'me', path: '/', act: newPostWaiting },
+  {
+    name: 'home, new posts shown by the button',
+    as: 'me',
+    path: '/',
+    act: async (page, w) => {
+      await newPostWaiting(page, w);
+      await page.focus('#new-posts');
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => document.activeElement?.matches('li.post'));
+    },
+  },
+  {
+    name: 'home, empty post sent back',
+    as: 'me',
+    path: '/',
+    act: (page) => submitForm(page, 'form[action="/posts"]'),
+  },
+  { name: 'followers', as: 'me', path: '/user/bob/followers' },
+  { name: 'following', as: 'me', path: '/user/alice/following' },
+  { name: 'profile, page 2 of posts', as: 'me', path: '/user/bob?page=2' },
+  {
+    name: 'explore, a profile card open',
+    as: 'me',
+    path: '/explore',
+    act: async (page) => {
+      await page.focus('li.post a[data-user-card="bob"]');
+      await page.waitForSelector('a[data-user-card="bob"] + .profile-card', { timeout: 10_000 });
+    },
+  },
+  {
+    name: 'notification center, new and seen lines',
+    as: 'me',
+    path: '/notifications/center',
+    before: (w) => post(w, w.users.bob, `@alice new mention ${Date.now()}`),
+    act: async (page) => {
+      expect(await page.$$('#notification-groups li.notification-new')).not.toHaveLength(0);
+      expect(
+        await page.$$('#notification-groups li.notification:not(.notification-new)'),
+      ).not.toHaveLength(0);
+    },
+  },
+  {
+    name: 'edit profile, notification preferences saved',
+    as: 'me',
+    path: '/edit_profile',
+    act: async (page) => {
+      await page.click('#notify_announcements');
+      await submitForm(page, 'form[action="/notifications/preferences"]');
+    },
+  },
 ];
 
 describe('Accessibility (axe-core in Chromium)', () => {
   let t: TestApp;
   let browser: Browser;
   let me: User;
+  let w: World;
   const contexts = new Map<string, BrowserContext>();
 
   beforeAll(async () => {
-    t = await createTestApp({}, { listen: true });
+    t = await createTestApp({ POSTS_PER_PAGE: '3' }, { listen: true });
     browser = await launchChromium();
     me = await createUser(t.app, 'alice');
     const bob = await createUser(t.app, 'bob');
-    await createUser(t.app, 'carol');
+    const carol = await createUser(t.app, 'carol');
     const dave = await createUser(t.app, 'dave');
     const erin = await createUser(t.app, 'erin');
     const messages = t.app.get(MessagesService);
@@ -124,6 +211,25 @@ describe('Accessibility (axe-core in Chromium)', () => {
     const blocks = t.app.get(BlocksService);
     await blocks.block(me, dave);
     await blocks.block(erin, me);
+    // The microblog: alice follows bob and is followed; bob has more posts than a page holds
+    // (POSTS_PER_PAGE=3 here) with a mention, a link and a long word; alice's center has lines
+    // she has seen (each case that opens it adds a new one first).
+    w = { t, users: { alice: me, bob, carol } };
+    const follows = t.app.get(FollowsService);
+    await follows.follow(me, bob);
+    await follows.follow(carol, bob);
+    await follows.follow(bob, me);
+    for (const body of [
+      'My first post',
+      `Hello @alice, see https://example.com/${'a'.repeat(80)}`,
+      'Line one\nline two',
+      'W'.repeat(140),
+    ]) {
+      await post(w, bob, body);
+    }
+    await post(w, me, 'A post of my own');
+    await post(w, carol, 'Carol was here');
+    await t.app.get(NotificationCenterService).markSeen(me);
   });
 
   afterAll(async () => {
@@ -151,10 +257,11 @@ describe('Accessibility (axe-core in Chromium)', () => {
   const cases = LANGUAGES.flatMap((lang) => PAGES.map((c) => ({ ...c, lang })));
 
   it.each(cases)('should find no violations on $path ($name, $as, $lang)', async (c) => {
+    await c.before?.(w);
     const page = await (await contextFor(c.as, c.lang)).newPage();
     try {
       await page.goto(c.path);
-      await c.act?.(page);
+      await c.act?.(page, w);
       expect(await page.getAttribute('html', 'lang')).toBe(c.lang);
       const { violations } = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
       const found = violations.map(

@@ -1,10 +1,12 @@
 import { Browser, BrowserContext, Page } from 'playwright-core';
 import { MessagesService } from '../../src/messages/messages.service';
+import { PostsService } from '../../src/posts/posts.service';
 import { User } from '../../src/users/user.entity';
 import { createUser } from '../factories/user.factory';
 import { clearDatabase } from '../utils/clear-database';
 import { createTestApp, TestApp } from '../utils/test-app';
 import { launchChromium, loggedInContext, submitForm } from './browser';
+import { landAfter, tabTo } from './conversation-helpers';
 
 const activeId = (page: Page) => page.evaluate(() => document.activeElement?.id ?? '');
 
@@ -257,6 +259,11 @@ describe('Keyboard and screen reader use in a real browser', () => {
   });
 
   it('should show a clear focus outline on everything reachable by Tab', async () => {
+    // Explore lists posts: three (two a page) give it posts, a profile card, Delete and a pager.
+    const posts = t.app.get(PostsService);
+    await posts.create(bob, 'first of bob');
+    await posts.create(alice, 'one of mine');
+    await posts.create(bob, 'second of bob');
     context = await loggedInContext(browser, t, alice);
     const page = await context.newPage();
     const seen: string[] = [];
@@ -289,7 +296,61 @@ describe('Keyboard and screen reader use in a real browser', () => {
         expect.stringMatching(/^input\.form-control/),
         expect.stringMatching(/^textarea\.form-control/),
         expect.stringMatching(/^a\.page-link/),
+        expect.stringMatching(/^a\.fw-semibold text-break user-link: bob$/),
+        expect.stringMatching(/^button\.btn btn-primary btn-sm: Follow$/),
+        expect.stringMatching(/^button\.btn btn-link btn-sm p-0 text-danger: Delete$/),
       ]),
     );
   });
+
+  it('should write a post from the keyboard: Tab to the text area, type, the counter follows, Enter on the button', async () => {
+    context = await loggedInContext(browser, t, alice);
+    const page = await context.newPage();
+    await page.goto('/');
+    const counter = () => page.textContent('#post-counter');
+    const focusedIs = (selector: string) =>
+      page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector);
+
+    await tabTo(page, 'form[action="/posts"] textarea#post');
+    expect(await page.getAttribute('#post', 'aria-describedby')).toBe('post-counter');
+    expect(await counter()).toBe('140 characters left');
+    await page.keyboard.type('Hello from the keyboard');
+    expect(await counter()).toBe('117 characters left');
+    expect(await page.textContent('#post-counter-live')).toBe('');
+    await page.keyboard.type('!'.repeat(97));
+    expect(await counter()).toBe('20 characters left');
+    expect(await page.textContent('#post-counter-live')).toBe('20 characters left');
+    await page.keyboard.type('?'.repeat(21));
+    expect(await counter()).toBe('1 character too many');
+
+    // Over the limit: the server sends the form back, focus on the summary, the text kept.
+    await page.keyboard.press('Tab');
+    expect(await focusedIs('form[action="/posts"] button[type="submit"]')).toBe(true);
+    const refused = await landAfter(page, () => page.keyboard.press('Enter'));
+    expect(refused?.status()).toBe(400);
+    expect(await activeId(page)).toBe('error-summary');
+    expect(await page.textContent('#error-summary a[href="#post"]')).toBe(
+      'At most 140 characters.',
+    );
+    expect(await counter()).toBe('1 character too many');
+
+    // Back to the field from the summary, one character less, and Enter on the button.
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.activeElement?.id === 'post');
+    await page.keyboard.press('Control+End');
+    await page.keyboard.press('Backspace');
+    expect(await counter()).toBe('0 characters left');
+    await page.keyboard.press('Tab');
+    expect(await focusedIs('form[action="/posts"] button[type="submit"]')).toBe(true);
+    const posted = await landAfter(page, () => page.keyboard.press('Enter'));
+    expect(posted?.status()).toBe(200);
+    expect(new URL(page.url()).pathname).toBe('/');
+    expect(await page.textContent('.alert-success')).toContain('Your post is now live!');
+    expect(await page.textContent('#posts > li.post .post-body')).toBe(
+      `Hello from the keyboard${'!'.repeat(97)}${'?'.repeat(20)}`,
+    );
+    expect(await page.inputValue('#post')).toBe('');
+    expect(await counter()).toBe('140 characters left');
+  }, 60_000);
 });
