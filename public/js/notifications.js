@@ -241,18 +241,26 @@
     };
   }
 
-  /* The leader's stream watches the topics of every tab (a tab tells it when it opens). */
+  /* The leader's stream watches the topics of every tab (a tab tells it when it opens): its
+     own page's always, then the other tabs' newest, 8 in all (the server keeps the last 8). */
+  var MAX_TOPICS = 8;
   var watched = pageTopics.slice();
 
   function watch(topics) {
     var added = (topics || []).filter(function (topic) {
       return watched.indexOf(topic) < 0;
     });
-    if (added.length) {
-      watched = watched.concat(added).slice(-8);
-      if (source) {
-        startStream();
-      }
+    if (!added.length) {
+      return;
+    }
+    var others = watched
+      .filter(function (topic) {
+        return pageTopics.indexOf(topic) < 0;
+      })
+      .concat(added);
+    watched = others.slice(-(MAX_TOPICS - pageTopics.length)).concat(pageTopics);
+    if (source) {
+      startStream();
     }
   }
 

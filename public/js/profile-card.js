@@ -15,6 +15,8 @@
   var openTimer = null;
   var closeTimer = null;
   var counter = 0;
+  /* The link focus returns to on Escape: that focus must not open the card again. */
+  var returning = null;
 
   function linkOf(target) {
     return target && target.closest ? target.closest('a[data-user-card]') : null;
@@ -47,7 +49,9 @@
     link.setAttribute('aria-expanded', 'false');
     open = null;
     if (returnFocus) {
+      returning = link;
       link.focus();
+      returning = null;
     }
   }
 
@@ -108,6 +112,9 @@
 
   document.addEventListener('focusin', function (event) {
     var link = linkOf(event.target);
+    if (link && link === returning) {
+      return;
+    }
     if (link) {
       clearTimeout(closeTimer);
       show(link);

@@ -109,7 +109,7 @@ export class NotificationsController {
     example: 'explore',
     description:
       'Live `post` frames (new and deleted posts, not stored) for the page: `home`, `explore` ' +
-      'or `user:<id>`, comma-separated, at most 3; anything else is ignored.',
+      'or `user:<id>`, comma-separated, the last 8 kept; anything else is ignored.',
   })
   @ApiOkResponse({ description: 'text/event-stream' })
   @ApiTooManyRequestsResponse({ type: ErrorDto, description: 'Too many open streams' })
