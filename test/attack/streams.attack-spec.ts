@@ -488,7 +488,8 @@ describe('Attack: abusing the event stream', () => {
         `user:${author.id}`,
         'home',
         `home,explore,user:${author.id}`,
-        `user:${viewer.id}`,
+        // Nine topics: the last eight (the newest pages) count, explore among them.
+        [...Array.from({ length: 8 }, (_, k) => `user:${author.id + 1 + k}`), 'explore'].join(','),
       ];
       const clients = [];
       for (const watch of watching) {
@@ -502,7 +503,7 @@ describe('Attack: abusing the event stream', () => {
         [created, deleted],
         [deleted],
         [created, deleted],
-        [],
+        [created, deleted],
       ]);
       // A live frame moves no cursor: it carries the stream's position.
       for (const client of clients) {
@@ -554,8 +555,12 @@ describe('Attack: abusing the event stream', () => {
       'x&watch[]=explore',
       ',,,,',
       'home:,'.repeat(2000),
-      // More than three topics: only the first three count.
-      `user:${authorId + 1},user:${authorId + 2},user:${authorId + 3},explore,user:${authorId}`,
+      // More than eight topics: only the last eight (the newest pages) count.
+      [
+        'explore',
+        `user:${authorId}`,
+        ...Array.from({ length: 8 }, (_, k) => `user:${authorId + 1 + k}`),
+      ].join(','),
     ];
 
     it('should ignore junk in ?watch=: a usable stream that gets no post frame', async () => {
