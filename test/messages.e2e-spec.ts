@@ -7,7 +7,7 @@ import { User } from '../src/users/user.entity';
 import { DEFAULT_PASSWORD, createUser } from './factories/user.factory';
 import { BrowserSession, csrfTokenOf } from './utils/browser-session';
 import { clearDatabase } from './utils/clear-database';
-import { messageItems } from './utils/pages';
+import { bellOf, messageItems, notificationsScriptOf } from './utils/pages';
 import { createTestApp, TestApp } from './utils/test-app';
 
 interface NotificationJson {
@@ -251,11 +251,14 @@ describe('Private messages and notifications (e2e)', () => {
     await send(a, 'bob', 'two');
     const home = await b.get('/');
     expect(badgeOf(home.text)).toEqual({ visibility: 'visible', count: 2 });
+    // Messages reach the bell only for those who turned notify_messages on (off by default).
+    expect(bellOf(home.text)).toEqual({ count: 0, shown: '0' });
     // The stream resumes from the page's event cursor: bob's event number as it rendered.
     const { eventSeq } = await t.dataSource.getRepository(User).findOneByOrFail({ id: bob.id });
-    expect(home.text).toContain(
-      `<script src="/static/js/notifications.js" data-user-id="${bob.id}" data-event-cursor="${eventSeq}:0"></script>`,
-    );
+    expect(notificationsScriptOf(home.text)).toMatchObject({
+      'data-user-id': String(bob.id),
+      'data-event-cursor': `${eventSeq}:0`,
+    });
     expect((await new BrowserSession(t.app).get('/auth/login')).text).not.toContain(
       'message_count',
     );

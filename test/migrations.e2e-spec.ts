@@ -248,6 +248,72 @@ describe(`Migration ${NAMES[CONVERSATIONS]} (${DIALECT})`, () => {
     return old;
   }
 
+  /**
+   * Rows in the tables the microblog added (follows, posts, home timelines, notification
+   * centers) and in its user columns, as the app would have written them, so reverting past
+   * it is done with data there. Returns how many rows each table got.
+   */
+  async function addMicroblogRows(dataSource: DataSource): Promise<Record<string, number>> {
+    const ids = await idsOf(dataSource);
+    const at = '2026-01-02 09:00:00.000';
+    for (const [follower, followed] of [
+      ['alice', 'bob'],
+      ['bob', 'alice'],
+      ['carol', 'bob'],
+    ]) {
+      await dataSource.query(
+        'INSERT INTO follows (follower_id, followed_id, created_at) VALUES (?, ?, ?)',
+        [ids[follower], ids[followed], at],
+      );
+    }
+    const posts: Record<string, number> = {};
+    for (const [author, body] of [
+      ['alice', 'hello from alice'],
+      ['bob', 'hi @alice'],
+    ]) {
+      await dataSource.query(
+        'INSERT INTO posts (author_id, body, timestamp, fanout_after) VALUES (?, ?, ?, NULL)',
+        [ids[author], body, at],
+      );
+      const [row] = await rows(dataSource, 'SELECT id FROM posts WHERE body = ?', [body]);
+      posts[author] = Number(row.id);
+    }
+    // Each post in its author's timeline and in those of their followers.
+    for (const [user, author] of [
+      ['alice', 'alice'],
+      ['bob', 'alice'],
+      ['bob', 'bob'],
+      ['alice', 'bob'],
+      ['carol', 'bob'],
+    ]) {
+      await dataSource.query(
+        'INSERT INTO timeline_entries (user_id, post_id, author_id, timestamp) VALUES (?, ?, ?, ?)',
+        [ids[user], posts[author], ids[author], at],
+      );
+    }
+    for (const [user, kind, key, actors, postId] of [
+      ['bob', 'follow', 'follow:1', `[${ids.alice},${ids.carol}]`, null],
+      ['alice', 'mention', `mention:${posts.bob}`, `[${ids.bob}]`, posts.bob],
+    ] as const) {
+      await dataSource.query(
+        `INSERT INTO notification_groups (user_id, kind, group_key, count, actor_ids, post_id, latest_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        [ids[user], kind, key, actors.split(',').length, actors, postId, at],
+      );
+    }
+    await dataSource.query(
+      `UPDATE users SET posts_count = 1, followers_count = 1, following_count = 1,
+         unseen_notifications = 1, notify_messages = 1 WHERE id IN (?, ?)`,
+      [ids.alice, ids.bob],
+    );
+    const counted: Record<string, number> = {};
+    for (const table of ['follows', 'posts', 'timeline_entries', 'notification_groups']) {
+      const [{ n }] = await rows(dataSource, `SELECT COUNT(*) AS n FROM ${table}`);
+      counted[table] = Number(n);
+    }
+    return counted;
+  }
+
   it('should run after the migrations it follows', () => {
     expect(CONVERSATIONS).toBeGreaterThan(0);
     expect(CONVERSATIONS).toBeLessThan(NAMES.length);
@@ -306,6 +372,13 @@ describe(`Migration ${NAMES[CONVERSATIONS]} (${DIALECT})`, () => {
     await old.destroy();
 
     const upgraded = await migrated(NAMES.length);
+    // The migrations after it are reverted first, the microblog's with rows in its tables.
+    expect(await addMicroblogRows(upgraded)).toEqual({
+      follows: 3,
+      posts: 2,
+      timeline_entries: 5,
+      notification_groups: 2,
+    });
     for (let i = CONVERSATIONS; i < NAMES.length; i++) {
       await upgraded.undoLastMigration();
     }
@@ -338,6 +411,7 @@ describe(`Migration ${NAMES[CONVERSATIONS]} (${DIALECT})`, () => {
       'UPDATE conversations SET last_read_at = ? WHERE user_id = ? AND peer_id = ?',
       ['2026-01-01 10:07:30.000', ids.alice, ids.bob],
     );
+    await addMicroblogRows(upgraded);
     const unreadBefore = await newCounts(upgraded);
     expect(unreadBefore.alice).toBe(2);
     for (let i = CONVERSATIONS; i < NAMES.length; i++) {

@@ -9,6 +9,7 @@ import {
   pagerOf,
   titleOf,
 } from './utils/html';
+import { postItems } from './utils/pages';
 import { createTestApp, TestApp } from './utils/test-app';
 
 describe('Pagers, titles, error pages and language links (e2e)', () => {
@@ -17,37 +18,70 @@ describe('Pagers, titles, error pages and language links (e2e)', () => {
 
   beforeAll(async () => {
     t = await createTestApp({ POSTS_PER_PAGE: '2' });
-    // Five users, two a page: pages 1 and 2 are full, page 3 has one.
-    for (const name of ['susan', 'john', 'mary', 'alice', 'bob']) {
+    // Five users whose names start with "s" and one who doesn't; five posts by susan. Two a
+    // page: pages 1 and 2 of each list are full, page 3 has one.
+    for (const name of ['susan', 'sam', 'sara', 'sid', 'sky', 'bob']) {
       await createUser(t.app, name);
     }
     susan = new BrowserSession(t.app);
     await susan.login('susan', DEFAULT_PASSWORD);
+    for (let n = 1; n <= 5; n++) {
+      const posted = await susan.submit('/', '/posts', { post: `post ${n}` });
+      expect(posted.status).toBe(302);
+    }
   });
 
   afterAll(() => t.close());
 
   /** The pager's links by label: undefined for a link it does not show. */
-  function pagerLinks(html: string) {
+  function pagerLinks(html: string, previousLabel: string, nextLabel: string) {
     const pager = pagerOf(html) ?? '';
     return {
-      previous: linksLabelled(pager, 'Previous page')[0],
-      next: linksLabelled(pager, 'Next page')[0],
+      previous: linksLabelled(pager, previousLabel)[0],
+      next: linksLabelled(pager, nextLabel)[0],
     };
   }
+  const postPager = (html: string) => pagerLinks(html, 'Newer posts', 'Older posts');
+  const userPager = (html: string) => pagerLinks(html, 'Previous page', 'Next page');
+  const postBodies = (html: string) => postItems(html).map((post) => post.body);
+  /** What a page lists: its posts' bodies, or the users it lists. */
+  const listed = (html: string) => [...postBodies(html), ...listedUsers(html)];
 
   describe('pagers', () => {
-    it('should show no link back on the first page and none on past the last', async () => {
+    it('should page the home timeline: no link back on the first page, none on past the last', async () => {
       const first = await susan.get('/');
-      expect(listedUsers(first.text)).toEqual(['alice', 'bob']);
-      expect(pagerLinks(first.text)).toEqual({ previous: undefined, next: '/?page=2' });
+      expect(postBodies(first.text)).toEqual(['post 5', 'post 4']);
+      expect(postPager(first.text)).toEqual({ previous: undefined, next: '/?page=2' });
 
       const middle = await susan.get('/?page=2');
-      expect(pagerLinks(middle.text)).toEqual({ previous: '/?page=1', next: '/?page=3' });
+      expect(postBodies(middle.text)).toEqual(['post 3', 'post 2']);
+      expect(postPager(middle.text)).toEqual({ previous: '/?page=1', next: '/?page=3' });
 
       const last = await susan.get('/?page=3');
+      expect(postBodies(last.text)).toEqual(['post 1']);
+      expect(postPager(last.text)).toEqual({ previous: '/?page=2', next: undefined });
+
+      for (const page of [first, middle, last]) {
+        expect(page.text).not.toContain('aria-disabled');
+        expect(page.text).not.toContain('page-item disabled');
+      }
+    });
+
+    it('should page the users a search finds, keeping the search in the links', async () => {
+      const first = await susan.get('/explore?q=s');
+      expect(listedUsers(first.text)).toEqual(['sam', 'sara']);
+      expect(userPager(first.text)).toEqual({ previous: undefined, next: '/explore?q=s&page=2' });
+
+      const middle = await susan.get('/explore?q=s&page=2');
+      expect(listedUsers(middle.text)).toEqual(['sid', 'sky']);
+      expect(userPager(middle.text)).toEqual({
+        previous: '/explore?q=s&page=1',
+        next: '/explore?q=s&page=3',
+      });
+
+      const last = await susan.get('/explore?q=s&page=3');
       expect(listedUsers(last.text)).toEqual(['susan']);
-      expect(pagerLinks(last.text)).toEqual({ previous: '/?page=2', next: undefined });
+      expect(userPager(last.text)).toEqual({ previous: '/explore?q=s&page=2', next: undefined });
 
       for (const page of [first, middle, last]) {
         expect(page.text).not.toContain('aria-disabled');
@@ -61,21 +95,32 @@ describe('Pagers, titles, error pages and language links (e2e)', () => {
       expect(pagerOf(res.text)).toBeNull();
       expect(res.text).not.toContain('Previous page');
       expect(res.text).not.toContain('Next page');
+
+      const bob = new BrowserSession(t.app);
+      await bob.login('bob', DEFAULT_PASSWORD);
+      await bob.submit('/', '/posts', { post: 'the only post of bob' });
+      const home = await bob.get('/');
+      expect(postBodies(home.text)).toEqual(['the only post of bob']);
+      expect(pagerOf(home.text)).toBeNull();
+      expect(home.text).not.toContain('Newer posts');
+      expect(home.text).not.toContain('Older posts');
     });
 
     it.each([
       ['/?page=999', '/?page=1'],
       ['/explore?page=999', '/explore?page=1'],
-      ['/explore?q=a&page=9', '/explore?q=a&page=1'],
+      ['/explore?q=s&page=9', '/explore?q=s&page=1'],
     ])('should say %s is past the end, not that the list is empty', async (path, first) => {
       const res = await susan.get(path);
       expect(res.status).toBe(200);
-      expect(listedUsers(res.text)).toEqual([]);
+      expect(listed(res.text)).toEqual([]);
       expect(res.text).toContain('Nothing on this page.');
       expect(linksLabelled(res.text, 'Go to the first page')).toEqual([first]);
-      expect(res.text).not.toContain('No users yet.');
+      for (const empty of ['Nothing here yet.', 'Nobody has posted yet.', 'No users yet.']) {
+        expect(res.text).not.toContain(empty);
+      }
       expect(res.text).not.toContain('No users match');
-      expect(listedUsers((await susan.get(first)).text)).not.toEqual([]);
+      expect(listed((await susan.get(first)).text)).not.toEqual([]);
     });
 
     it('should say so in Spanish too', async () => {

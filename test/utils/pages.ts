@@ -91,3 +91,46 @@ export function messageItems(html: string): MessageItem[] {
 export function withoutTokens(html: string): string {
   return html.replace(/name="csrf_token" value="[^"]*"/g, 'name="csrf_token" value=""');
 }
+
+export interface PostItem {
+  id: number;
+  /** The author's username (the link that opens their card). */
+  author: string;
+  /** The body as the browser reads it: tags left out, entities decoded. */
+  body: string;
+}
+
+/** The posts of a timeline (list items with data-post-id), in order. */
+export function postItems(html: string): PostItem[] {
+  return [...html.matchAll(/<li\b[^>]*\bdata-post-id="(\d+)"[^>]*>([\s\S]*?)<\/li>/g)].map(
+    ([whole, id, inner]) => {
+      const author = /\bid="post-\d+-author"[^>]*\bdata-user-card="([^"]*)"/.exec(inner)?.[1];
+      const body = /class="[^"]*\bpost-body\b[^"]*">([\s\S]*?)<\/p>/.exec(inner)?.[1];
+      if (author === undefined || body === undefined) {
+        throw new Error(`a post without an author link or a body: ${whole}`);
+      }
+      return { id: Number(id), author: decodeHtml(author), body: textOf(body) };
+    },
+  );
+}
+
+/** The bell: its exact count (data-count) and what it shows. */
+export function bellOf(html: string): { count: number; shown: string } {
+  const match = /<span\b([^>]*\bid="notification_count"[^>]*)>([^<]*)<\/span>/.exec(html);
+  const count = /\bdata-count="(\d+)"/.exec(match?.[1] ?? '')?.[1];
+  if (!match || count === undefined) {
+    throw new Error('no bell (#notification_count with data-count) in the page');
+  }
+  return { count: Number(count), shown: match[2].trim() };
+}
+
+/** The attributes of the layout's notifications script, decoded; null when the page has none. */
+export function notificationsScriptOf(html: string): Record<string, string> | null {
+  const tag = /<script\b([^>]*\bsrc="\/static\/js\/notifications\.js"[^>]*)>/.exec(html);
+  if (!tag) {
+    return null;
+  }
+  return Object.fromEntries(
+    [...tag[1].matchAll(/([\w-]+)="([^"]*)"/g)].map(([, name, value]) => [name, decodeHtml(value)]),
+  );
+}
