@@ -2,9 +2,9 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { Controller, Get, Param, Post, Render, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { CurrentUser } from '../auth/decorators';
-import { safeRedirectTarget } from '../common/http/safe-redirect';
+import { formNextOr } from '../common/http/safe-redirect';
 import { flash } from '../common/views/flash';
-import { User } from '../users/user.entity';
+import { profilePath, User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { BlocksService } from './blocks.service';
 
@@ -38,7 +38,7 @@ export class BlocksController {
       key: 'messages.blocked',
       args: { username: other.username },
     });
-    return res.redirect(302, this.back(req, other));
+    return res.redirect(302, formNextOr(req.body, profilePath(other)));
   }
 
   @Post('user/:username/unblock')
@@ -55,15 +55,6 @@ export class BlocksController {
       key: 'messages.unblocked',
       args: { username: other.username },
     });
-    return res.redirect(302, this.back(req, other));
-  }
-
-  /** Where the form asked to go back to (a same-site path), or the user's profile. */
-  private back(req: Request, other: User): string {
-    const next = (req.body as { next?: unknown } | undefined)?.next;
-    return safeRedirectTarget(
-      typeof next === 'string' ? next : undefined,
-      `/user/${encodeURIComponent(other.username)}`,
-    );
+    return res.redirect(302, formNextOr(req.body, profilePath(other)));
   }
 }

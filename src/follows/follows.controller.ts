@@ -3,11 +3,11 @@ import { Controller, Get, Param, Post, Query, Render, Req, Res } from '@nestjs/c
 import { ConfigService } from '@nestjs/config';
 import type { Request, Response } from 'express';
 import { CurrentUser } from '../auth/decorators';
-import { safeRedirectTarget } from '../common/http/safe-redirect';
+import { formNextOr } from '../common/http/safe-redirect';
 import { lookaheadPager, parsePage } from '../common/pagination';
 import { flash } from '../common/views/flash';
 import { AllConfigType } from '../config/config.type';
-import { User } from '../users/user.entity';
+import { profilePath, User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { FollowsService } from './follows.service';
 
@@ -35,7 +35,7 @@ export class FollowsController {
       key: 'follows.followed',
       args: { username: other.username },
     });
-    return res.redirect(302, back(req, other));
+    return res.redirect(302, formNextOr(req.body, profilePath(other)));
   }
 
   @Post('unfollow')
@@ -52,7 +52,7 @@ export class FollowsController {
       key: 'follows.unfollowed',
       args: { username: other.username },
     });
-    return res.redirect(302, back(req, other));
+    return res.redirect(302, formNextOr(req.body, profilePath(other)));
   }
 
   @Get('followers')
@@ -105,13 +105,4 @@ export class FollowsController {
       ),
     };
   }
-}
-
-/** Where the form asked to go back to (a same-site path), or the user's profile. */
-export function back(req: Request, other: User): string {
-  const next = (req.body as { next?: unknown } | undefined)?.next;
-  return safeRedirectTarget(
-    typeof next === 'string' ? next : undefined,
-    `/user/${encodeURIComponent(other.username)}`,
-  );
 }

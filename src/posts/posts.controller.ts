@@ -3,7 +3,7 @@ import { Body, Controller, Get, Post, Query, Render, Req, Res, UseFilters } from
 import type { Request, Response } from 'express';
 import { CurrentUser } from '../auth/decorators';
 import { IdParam } from '../common/api/id-param';
-import { safeRedirectTarget } from '../common/http/safe-redirect';
+import { formNextOr } from '../common/http/safe-redirect';
 import { RateLimit } from '../common/http/rate-limit';
 import { validateForm } from '../common/forms/validate-form';
 import { flash } from '../common/views/flash';
@@ -52,7 +52,7 @@ export class PostsController {
     }
     await this.posts.create(me, result.value.post);
     flash(req, res, { category: 'success', key: 'posts.posted' });
-    return res.redirect(302, back(req));
+    return res.redirect(302, formNextOr(req.body, '/'));
   }
 
   @Post(':id/delete')
@@ -64,7 +64,7 @@ export class PostsController {
   ) {
     await this.posts.removeOwn(me, id);
     flash(req, res, { category: 'success', key: 'posts.deleted' });
-    return res.redirect(302, back(req));
+    return res.redirect(302, formNextOr(req.body, '/'));
   }
 
   /** The posts a live page was told of, rendered as the page renders them (escaped alike). */
@@ -74,10 +74,4 @@ export class PostsController {
     const posts = await this.posts.visibleTo(me, parseIds(ids));
     return { layout: false, posts: await this.posts.views(posts, me) };
   }
-}
-
-/** Where the form asked to go back to (a same-site path), or home. */
-function back(req: Request): string {
-  const next = (req.body as { next?: unknown } | undefined)?.next;
-  return safeRedirectTarget(typeof next === 'string' ? next : undefined, '/');
 }

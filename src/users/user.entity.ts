@@ -113,3 +113,8 @@ export class User {
   @OneToMany('Message', 'recipient')
   messagesReceived!: Message[];
 }
+
+/** The user's profile page. */
+export function profilePath(user: Pick<User, 'username'>): string {
+  return `/user/${encodeURIComponent(user.username)}`;
+}

@@ -43,3 +43,9 @@ export function safeRedirectTarget(next: unknown, fallback = '/'): string {
   }
   return sameSitePath(next) ?? fallback;
 }
+
+/** Where a submitted form asked to go back to (its `next` field, a same-site path), or `fallback`. */
+export function formNextOr(body: unknown, fallback: string): string {
+  const next = (body as { next?: unknown } | undefined)?.next;
+  return safeRedirectTarget(typeof next === 'string' ? next : undefined, fallback);
+}
