@@ -1155,6 +1155,9 @@ async function runSetup(setup: SetupName): Promise<SetupResult> {
     await Promise.all(apps.splice(0).map((app) => stopProcess(app.child)));
   };
   cleanups.add(closeAll);
+  // Whatever ends this process, the app processes end with it.
+  const killApps = () => apps.forEach((app) => app.child.kill('SIGKILL'));
+  process.on('exit', killApps);
   try {
     const env: Record<string, string> = redis ? { REDIS_URL: redis.url } : {};
     apps.push(await startApp('app-1', serverPort(), target.url, env));
@@ -1244,6 +1247,7 @@ async function runSetup(setup: SetupName): Promise<SetupResult> {
       replay: statements,
     };
   } finally {
+    process.off('exit', killApps);
     await closeAll();
     await stopRedis();
     await dropTarget();
@@ -1572,6 +1576,11 @@ if (process.argv.includes('--load-client')) {
 } else {
   process.once('SIGINT', () => {
     void cleanUp().then(() => process.exit(130));
+  });
+  // A stray rejection would end this process at once and leave the app processes running.
+  process.once('unhandledRejection', (error: unknown) => {
+    console.error(error);
+    void cleanUp().then(() => process.exit(1));
   });
   void main().catch(async (error: unknown) => {
     console.error(error);
