@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, In, Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { PageRequest } from '../common/pagination';
 import { TransactionService, Tx } from '../database/transaction.service';
 import { User } from '../users/user.entity';
@@ -129,7 +129,7 @@ export class NotificationCenterService {
       });
       groupId = Number(inserted.identifiers[0].id);
     }
-    await bumpUnseen(tx.manager, [recipient.id]);
+    await tx.manager.getRepository(User).increment({ id: recipient.id }, 'unseenNotifications', 1);
     recipient.unseenNotifications += 1;
     return [
       {
@@ -261,8 +261,4 @@ export class NotificationCenterService {
   count(): Promise<number> {
     return this.groups.count();
   }
-}
-
-async function bumpUnseen(manager: EntityManager, ids: number[]): Promise<void> {
-  await manager.getRepository(User).increment({ id: In(ids) }, 'unseenNotifications', 1);
 }

@@ -19,9 +19,6 @@ import { Post } from './post.entity';
 import { TimelineEntry } from './timeline-entry.entity';
 import { exploreQuery, homeTimelineQuery, profileQuery } from './timelines';
 
-/** A page of posts, read one past the page (more than perPage: there is an older page). */
-export type PostPage = Post[];
-
 /** What views/partials/post.hbs shows of a post. */
 export interface PostView {
   id: number;
@@ -133,15 +130,15 @@ export class PostsService {
     });
   }
 
-  home(user: User, page: PageRequest): Promise<PostPage> {
+  home(user: User, page: PageRequest): Promise<Post[]> {
     return this.page(homeTimelineQuery(this.posts.manager, user.id), page);
   }
 
-  explore(viewer: User, page: PageRequest): Promise<PostPage> {
+  explore(viewer: User, page: PageRequest): Promise<Post[]> {
     return this.page(exploreQuery(this.posts.manager, viewer.id), page);
   }
 
-  byAuthor(author: User, page: PageRequest): Promise<PostPage> {
+  byAuthor(author: User, page: PageRequest): Promise<Post[]> {
     return this.page(profileQuery(this.posts.manager, author.id), page);
   }
 
@@ -203,6 +200,7 @@ export class PostsService {
     }));
   }
 
+  /** A page of posts, read one past the page (more than perPage: there is an older page). */
   private page(query: ReturnType<typeof homeTimelineQuery>, page: PageRequest): Promise<Post[]> {
     return query
       .offset(page.offset)
