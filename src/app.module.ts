@@ -23,6 +23,7 @@ import appConfig from './config/app.config';
 import authConfig from './config/auth.config';
 import { AllConfigType } from './config/config.type';
 import databaseConfig from './config/database.config';
+import mailConfig from './config/mail.config';
 import { ConversationsModule } from './conversations/conversations.module';
 import { resolveDataSourceOptions } from './database/data-source-options';
 import { DatabaseModule } from './database/database.module';
@@ -37,7 +38,7 @@ import { UsersModule } from './users/users.module';
 
 @Module({
   imports: [
-    ConfigModule.forRoot({ isGlobal: true, load: [appConfig, authConfig, databaseConfig] }),
+    ConfigModule.forRoot({ isGlobal: true, load: [appConfig, authConfig, databaseConfig, mailConfig] }),
     // Domain events between modules whose dependencies point the other way (a session end:
     // auth -> notifications).
     EventEmitterModule.forRoot(),

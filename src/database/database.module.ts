@@ -1,9 +1,10 @@
 import { Global, Module } from '@nestjs/common';
+import { LeasesService } from './leases.service';
 import { TransactionService } from './transaction.service';
 
 @Global()
 @Module({
-  providers: [TransactionService],
-  exports: [TransactionService],
+  providers: [TransactionService, LeasesService],
+  exports: [TransactionService, LeasesService],
 })
 export class DatabaseModule {}

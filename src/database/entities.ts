@@ -1,5 +1,8 @@
+import { EmailToken } from '../auth/email-token.entity';
 import { Session } from '../auth/session.entity';
 import { Block } from '../blocks/block.entity';
+import { Lease } from './lease.entity';
+import { OutboundEmail } from '../mail/outbound-email.entity';
 import { Follow } from '../follows/follow.entity';
 import { Conversation } from '../conversations/conversation.entity';
 import { Message } from '../messages/message.entity';
@@ -12,4 +15,4 @@ import { TimelineEntry } from '../posts/timeline-entry.entity';
 import { User } from '../users/user.entity';
 
 /** Every entity, listed explicitly (globs pick up .d.ts files and raw .ts under test runners). */
-export const ENTITIES = [User, Message, Conversation, Block, Notification, Event, AnnouncementSequence, Session, Post, TimelineEntry, Follow, NotificationGroup];
+export const ENTITIES = [User, Message, Conversation, Block, Notification, Event, AnnouncementSequence, Session, Post, TimelineEntry, Follow, NotificationGroup, EmailToken, OutboundEmail, Lease];

@@ -99,6 +99,39 @@ export class User {
   @Column({ name: 'messages_from_following_only', type: 'boolean', default: false })
   messagesFromFollowingOnly!: boolean;
 
+  /** The language of the user's pages, remembered for what reaches them outside (email). */
+  @Column({ type: 'varchar', length: 8, default: 'en' })
+  language!: string;
+
+  /** When the user opened the confirmation link sent to `email`; null until then. */
+  @Column({ name: 'email_confirmed_at', ...TIMESTAMP_COLUMN, nullable: true })
+  emailConfirmedAt!: Date | null;
+
+  /** Reset links made before this are refused (the password they were for is gone). */
+  @Column({ name: 'password_changed_at', ...TIMESTAMP_COLUMN, nullable: true })
+  passwordChangedAt!: Date | null;
+
+  /** Which kinds also reach the user by email, in a digest (once the address is confirmed). */
+  @Column({ name: 'email_follows', type: 'boolean', default: false })
+  emailFollows!: boolean;
+
+  @Column({ name: 'email_mentions', type: 'boolean', default: true })
+  emailMentions!: boolean;
+
+  @Column({ name: 'email_messages', type: 'boolean', default: true })
+  emailMessages!: boolean;
+
+  @Column({ name: 'email_announcements', type: 'boolean', default: false })
+  emailAnnouncements!: boolean;
+
+  /** Items up to this moment were in a digest already (or read): the next one starts after. */
+  @Column({ name: 'digested_until', ...TIMESTAMP_COLUMN, nullable: true })
+  digestedUntil!: Date | null;
+
+  /** The last digest: at most one goes out per EMAIL_DIGEST_AFTER. */
+  @Column({ name: 'digest_sent_at', ...TIMESTAMP_COLUMN, nullable: true })
+  digestSentAt!: Date | null;
+
   @Column({ name: 'created_at', ...TIMESTAMP_COLUMN })
   createdAt!: Date;
 

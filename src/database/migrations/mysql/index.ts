@@ -9,6 +9,7 @@ import { UsernameLower1795974026758 } from './1795974026758-UsernameLower';
 import { Conversations1796452292301 } from './1796452292301-Conversations';
 import { EventLog1796589972664 } from './1796589972664-EventLog';
 import { Microblog1796601196185 } from './1796601196185-Microblog';
+import { Email1796612154487 } from './1796612154487-Email';
 
 export const MYSQL_MIGRATIONS = [
   Users1795583128549,
@@ -21,4 +22,5 @@ export const MYSQL_MIGRATIONS = [
   Conversations1796452292301,
   EventLog1796589972664,
   Microblog1796601196185,
+  Email1796612154487,
 ];

@@ -9,6 +9,7 @@ import { UsernameLower1795974020865 } from './1795974020865-UsernameLower';
 import { Conversations1796452254189 } from './1796452254189-Conversations';
 import { EventLog1796589948866 } from './1796589948866-EventLog';
 import { Microblog1796601180128 } from './1796601180128-Microblog';
+import { Email1796612140651 } from './1796612140651-Email';
 
 export const SQLITE_MIGRATIONS = [
   Users1795583124815,
@@ -21,4 +22,5 @@ export const SQLITE_MIGRATIONS = [
   Conversations1796452254189,
   EventLog1796589948866,
   Microblog1796601180128,
+  Email1796612140651,
 ];
