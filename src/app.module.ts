@@ -2,6 +2,7 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { MiddlewareConsumer, Module, NestModule, ValidationPipe } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AcceptLanguageResolver, CookieResolver, I18nModule, QueryResolver } from 'nestjs-i18n';
@@ -30,10 +31,12 @@ import { DatabaseModule } from './database/database.module';
 import { FollowsModule } from './follows/follows.module';
 import { HealthModule } from './health/health.module';
 import { HomeModule } from './home/home.module';
+import { MailModule } from './mail/mail.module';
 import { MessagesModule } from './messages/messages.module';
 import { NOTIFICATION_STREAM_ROUTE } from './notifications/notifications.controller';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PostsModule } from './posts/posts.module';
+import { SearchModule } from './search/search.module';
 import { UsersModule } from './users/users.module';
 
 @Module({
@@ -42,6 +45,8 @@ import { UsersModule } from './users/users.module';
     // Domain events between modules whose dependencies point the other way (a session end:
     // auth -> notifications).
     EventEmitterModule.forRoot(),
+    // The outbox sender's and the digest run's timers, cleared at shutdown.
+    ScheduleModule.forRoot(),
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],
       useFactory: async (config: ConfigService<AllConfigType, true>) => {
@@ -80,12 +85,14 @@ import { UsersModule } from './users/users.module';
     CommonModule,
     HomeModule,
     DatabaseModule,
+    MailModule,
     UsersModule,
     AuthModule,
     NotificationsModule,
     BlocksModule,
     FollowsModule,
     PostsModule,
+    SearchModule,
     ConversationsModule,
     MessagesModule,
     HealthModule,
