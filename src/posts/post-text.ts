@@ -1,5 +1,6 @@
 import { Utils } from 'handlebars';
 import { usernameProblem } from '../users/username';
+import { foldWord, WORD } from './post-words';
 
 /** More distinct mentions than this in one post are ignored (no links, no notifications). */
 export const MENTIONS_MAX = 20;
@@ -74,34 +75,67 @@ function normaliseLines(body: string): string {
   return body.replace(/\r\n?/g, '\n').replace(/\n(?:[^\S\n]*\n){3,}/g, '\n\n\n');
 }
 
-function renderToken(token: Token, knownUsers: ReadonlyMap<string, string>): string {
+/** Folded words (see foldWord) to mark in a post: the terms of a search it was found by. */
+export type Highlight = ReadonlySet<string>;
+
+/**
+ * Text as HTML: escaped, line breaks as <br>, and each word whose folded form is in
+ * `highlight` inside <mark>. The text is escaped piece by piece and only the fixed tags are
+ * added, so nothing of the text or the search terms ever reaches the page as markup.
+ */
+function textHtml(text: string, highlight: Highlight | undefined): string {
+  const escape = (piece: string) => Utils.escapeExpression(piece).replaceAll('\n', '<br>');
+  if (!highlight || highlight.size === 0) {
+    return escape(text);
+  }
+  let html = '';
+  let done = 0;
+  for (const match of text.matchAll(WORD)) {
+    const word = match[0];
+    html += escape(text.slice(done, match.index));
+    html += highlight.has(foldWord(word)) ? `<mark>${escape(word)}</mark>` : escape(word);
+    done = match.index + word.length;
+  }
+  return html + escape(text.slice(done));
+}
+
+function renderToken(
+  token: Token,
+  knownUsers: ReadonlyMap<string, string>,
+  highlight: Highlight | undefined,
+): string {
   const escape = Utils.escapeExpression;
   switch (token.kind) {
     case 'text':
-      return escape(token.text).replaceAll('\n', '<br>');
+      return textHtml(token.text, highlight);
     case 'url': {
       const chars = [...token.url];
       const shown =
         chars.length > LINK_TEXT_MAX ? `${chars.slice(0, LINK_TEXT_MAX).join('')}…` : token.url;
-      return `<a href="${escape(token.url)}" rel="nofollow noopener ugc" target="_blank">${escape(shown)}</a>`;
+      return `<a href="${escape(token.url)}" rel="nofollow noopener ugc" target="_blank">${textHtml(shown, highlight)}</a>`;
     }
     case 'mention': {
       const user = knownUsers.get(token.name.toLowerCase());
       if (user === undefined) {
-        return escape(`@${token.name}`);
+        return textHtml(`@${token.name}`, highlight);
       }
       const href = `/user/${encodeURIComponent(user)}`;
-      return `<a href="${escape(href)}" class="mention" data-user-card="${escape(user)}">@${escape(token.name)}</a>`;
+      return `<a href="${escape(href)}" class="mention" data-user-card="${escape(user)}">@${textHtml(token.name, highlight)}</a>`;
     }
   }
 }
 
 /**
  * A post body as HTML: all text escaped, http(s) URLs and mentions of `knownUsers` (lower-cased
- * name -> stored name) as links, line breaks as <br>. Wrap the result in a SafeString.
+ * name -> stored name) as links, line breaks as <br>, the words in `highlight` marked. Wrap
+ * the result in a SafeString.
  */
-export function renderPostBody(body: string, knownUsers: ReadonlyMap<string, string>): string {
+export function renderPostBody(
+  body: string,
+  knownUsers: ReadonlyMap<string, string>,
+  highlight?: Highlight,
+): string {
   return tokenize(normaliseLines(body))
-    .map((token) => renderToken(token, knownUsers))
+    .map((token) => renderToken(token, knownUsers, highlight))
     .join('');
 }

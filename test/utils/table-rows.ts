@@ -33,7 +33,10 @@ export function quote(dialect: Dialect, name: string): string {
   return dialect === 'mysql' ? `\`${name}\`` : `"${name}"`;
 }
 
-/** Every table, sorted, but those in `ignore`. */
+/**
+ * Every table, sorted, but those in `ignore`. On SQLite, ordinary tables only: a virtual
+ * table (the FTS5 index posts_fts) and its shadow tables are written by triggers, not rows.
+ */
 export async function listTables(
   dialect: Dialect,
   query: Query,
@@ -43,7 +46,8 @@ export async function listTables(
     dialect === 'mysql'
       ? `SELECT table_name AS name FROM information_schema.tables
          WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'`
-      : `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`,
+      : `SELECT name FROM pragma_table_list
+         WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%'`,
   );
   return rows
     .map((row) => row.name)

@@ -118,12 +118,14 @@ export function registerViewHelpers(engine: typeof hbs, i18n: I18nService): void
         )
       : '';
   });
-  // {{postBody body mentionMap}}: the post as HTML, with links to the users in mentionMap.
-  // Without a map the second argument is Handlebars' options object, hence the instanceof.
-  engine.registerHelper('postBody', (body: unknown, mentionMap: unknown) => {
+  // {{postBody body mentionMap highlight}}: the post as HTML, with links to the users in
+  // mentionMap and the words in the highlight set marked. An argument left out is Handlebars'
+  // options object or undefined, hence the instanceof checks.
+  engine.registerHelper('postBody', (body: unknown, mentionMap: unknown, highlight: unknown) => {
     const users = mentionMap instanceof Map ? (mentionMap as Map<string, string>) : new Map();
+    const marked = highlight instanceof Set ? (highlight as Set<string>) : undefined;
     const text = typeof body === 'string' ? body : '';
-    return new engine.handlebars.SafeString(renderPostBody(text, users));
+    return new engine.handlebars.SafeString(renderPostBody(text, users, marked));
   });
   // {{badgeCount unreadMessageCount}}: "3", or "99+" above 99.
   engine.registerHelper('badgeCount', (value: unknown) => badgeCount(value));

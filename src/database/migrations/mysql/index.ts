@@ -10,6 +10,7 @@ import { Conversations1796452292301 } from './1796452292301-Conversations';
 import { EventLog1796589972664 } from './1796589972664-EventLog';
 import { Microblog1796601196185 } from './1796601196185-Microblog';
 import { Email1796612154487 } from './1796612154487-Email';
+import { Search1796612270302 } from './1796612270302-Search';
 
 export const MYSQL_MIGRATIONS = [
   Users1795583128549,
@@ -23,4 +24,5 @@ export const MYSQL_MIGRATIONS = [
   EventLog1796589972664,
   Microblog1796601196185,
   Email1796612154487,
+  Search1796612270302,
 ];

@@ -10,6 +10,7 @@ import { Conversations1796452254189 } from './1796452254189-Conversations';
 import { EventLog1796589948866 } from './1796589948866-EventLog';
 import { Microblog1796601180128 } from './1796601180128-Microblog';
 import { Email1796612140651 } from './1796612140651-Email';
+import { Search1796612258330 } from './1796612258330-Search';
 
 export const SQLITE_MIGRATIONS = [
   Users1795583124815,
@@ -23,4 +24,5 @@ export const SQLITE_MIGRATIONS = [
   EventLog1796589948866,
   Microblog1796601180128,
   Email1796612140651,
+  Search1796612258330,
 ];

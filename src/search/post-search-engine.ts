@@ -1,0 +1,28 @@
+/** Which slice of the ranked results a page wants. */
+export interface SearchWindow {
+  offset: number;
+  limit: number;
+}
+
+export interface PostSearchHits {
+  /** Post ids, the best match first; of equally good ones the newest first. */
+  ids: number[];
+  /** The terms that were searched for: an engine may be unable to search some (see InnoDB). */
+  terms: string[];
+}
+
+/**
+ * What the search module needs of a full-text engine. One implementation per database today
+ * (SQLite FTS5, InnoDB FULLTEXT), both inside the database the posts live in; an external
+ * engine (Meilisearch, OpenSearch) would be a third, fed from the posts' create and delete
+ * events, with the blocked authors passed as a filter.
+ */
+export interface PostSearchEngine {
+  /**
+   * The posts that contain every one of `terms` (folded words, see parseSearchQuery), ranked,
+   * without those of the authors `viewerId` blocked.
+   */
+  search(terms: readonly string[], viewerId: number, window: SearchWindow): Promise<PostSearchHits>;
+}
+
+export const POST_SEARCH_ENGINE = Symbol('PostSearchEngine');
