@@ -35,14 +35,15 @@ export class LeasesService {
       if (taken.affected) {
         return true;
       }
-      // No row yet: the first insert wins, the others hit the primary key.
-      const inserted = await leases
+      // No row yet: the first insert wins, the others hit the primary key and are ignored.
+      await leases
         .createQueryBuilder()
         .insert()
         .orIgnore()
         .values({ name, holder: this.holder, expiresAt })
         .execute();
-      return this.insertedRow(inserted.raw);
+      const lease = await leases.findOneBy({ name });
+      return lease?.holder === this.holder;
     });
   }
 
@@ -51,11 +52,5 @@ export class LeasesService {
     await this.transactions.run(({ manager }) =>
       manager.getRepository(Lease).delete({ name, holder: this.holder }),
     );
-  }
-
-  private insertedRow(raw: unknown): boolean {
-    // mysql2 reports affectedRows; better-sqlite3 reports changes.
-    const result = raw as { affectedRows?: number; changes?: number };
-    return (result.affectedRows ?? result.changes ?? 0) > 0;
   }
 }

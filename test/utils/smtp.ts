@@ -15,6 +15,8 @@ export class TestSmtpServer {
   readonly received: ParsedMail[] = [];
   /** Every attempt that reached DATA, refused or not. */
   attempts = 0;
+  /** Whether each accepted email came over TLS (STARTTLS), in arrival order. */
+  readonly overTls: boolean[] = [];
   mode: SmtpMode = { accept: true };
   private server: SMTPServer | null = null;
   private waiters: (() => void)[] = [];
@@ -39,7 +41,7 @@ export class TestSmtpServer {
       disableReverseLookup: true,
       logger: false,
       onData: (stream, session: SMTPServerSession, callback) => {
-        void this.onData(stream, callback);
+        void this.onData(stream, session.secure, callback);
       },
     });
     server.on('error', () => undefined);
@@ -87,6 +89,7 @@ export class TestSmtpServer {
 
   private async onData(
     stream: NodeJS.ReadableStream,
+    secure: boolean,
     callback: (error?: Error | null) => void,
   ): Promise<void> {
     this.attempts += 1;
@@ -99,6 +102,7 @@ export class TestSmtpServer {
       return;
     }
     this.received.push(parsed);
+    this.overTls.push(secure);
     callback();
     for (const wake of this.waiters.splice(0)) {
       wake();
@@ -109,4 +113,10 @@ export class TestSmtpServer {
 /** The links of an email's text part, in order. */
 export function linksIn(mail: ParsedMail): string[] {
   return [...(mail.text ?? '').matchAll(/https?:\/\/[^\s<>"]+/g)].map((match) => match[0]);
+}
+
+/** A header as it was sent (mailparser turns some, like List-Unsubscribe, into objects). */
+export function rawHeader(mail: ParsedMail, name: string): string | undefined {
+  const line = mail.headerLines.find((header) => header.key === name.toLowerCase())?.line;
+  return line?.slice(line.indexOf(':') + 1).trim();
 }
