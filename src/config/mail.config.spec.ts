@@ -2,7 +2,7 @@ import { durationSeconds, readMailConfig } from './mail.config';
 
 describe(readMailConfig.name, () => {
   it('should default to .eml files under data/mail and links to the local server', () => {
-    expect(readMailConfig({ PORT: '8080' })).toEqual({
+    expect(readMailConfig({ PORT: '8080' })).toMatchObject({
       smtpUrl: null,
       from: 'Microblog <no-reply@localhost>',
       mailDir: 'data/mail',
