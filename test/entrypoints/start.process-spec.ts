@@ -145,6 +145,9 @@ describe('node dist/main.js start-up checks', () => {
       [{ HOST: 'not a host' }, 'HOST must be an IP address'],
       [{ DB_POOL_SIZE: '1001' }, 'DB_POOL_SIZE must be a whole number from 1 to 1000'],
       [{ DB_MIGRATIONS_RUN: 'no' }, 'DB_MIGRATIONS_RUN must be true or false'],
+      [{ SMTP_URL: 'mail.example.com:25' }, 'SMTP_URL must look like smtp://'],
+      [{ PUBLIC_URL: 'example.com' }, 'PUBLIC_URL must look like https://example.com'],
+      [{ EMAIL_DIGEST_AFTER: 'hourly' }, 'EMAIL_DIGEST_AFTER must be a duration'],
     ];
     const folder = mkdtempSync(join(tmpdir(), 'microblog-main-'));
     try {
