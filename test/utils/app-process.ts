@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -27,7 +28,10 @@ const APP_VARIABLES = [
   'SSE_STALL_TIMEOUT_MS',
   'SSE_MAX_STREAMS_PER_USER',
   'TRUST_PROXY',
+  'PUBLIC_URL',
 ];
+/** Families of them: every rate limit, and the email settings. */
+const APP_VARIABLE_FAMILIES = /^([A-Z_]+_RATE_LIMIT|SMTP_\w+|MAIL_\w+|EMAIL_\w+|DIGEST_\w+)$/;
 
 /**
  * The environment for a child process: this one's without the app's variables (e2e specs
@@ -35,9 +39,12 @@ const APP_VARIABLES = [
  */
 export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const inherited = Object.entries(process.env).filter(
-    ([key]) => !APP_VARIABLES.includes(key) && !/^npm_/i.test(key),
+    ([key]) =>
+      !APP_VARIABLES.includes(key) && !APP_VARIABLE_FAMILIES.test(key) && !/^npm_/i.test(key),
   );
-  return { ...Object.fromEntries(inherited), NO_COLOR: '1', ...env };
+  // Emails a child writes as .eml files (no SMTP_URL) go to a scratch folder, not data/.
+  const mailDir = join(tmpdir(), 'microblog-test-mail');
+  return { ...Object.fromEntries(inherited), NO_COLOR: '1', MAIL_DIR: mailDir, ...env };
 }
 
 export function freePort(): Promise<number> {
