@@ -34,7 +34,8 @@ export class AuthController {
   @RateLimit('register')
   async register(@Body() body: unknown, @Req() req: Request, @Res() res: Response) {
     const result = validateForm(RegisterDto, body);
-    const errors = result.ok ? await this.auth.register(result.value) : result.errors;
+    const language = (req as Request & { i18nLang?: string }).i18nLang ?? 'en';
+    const errors = result.ok ? await this.auth.register(result.value, language) : result.errors;
     if (errors) {
       const { username, email } = result.value;
       return res.status(400).render('auth/register', { form: { username, email }, errors });

@@ -3,10 +3,12 @@ import { ConfigService } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import { fieldError, FormErrors } from '../common/forms/validate-form';
 import { AllConfigType } from '../config/config.type';
+import { TransactionService } from '../database/transaction.service';
 import { User } from '../users/user.entity';
 import { AccountFieldError } from '../users/username';
 import { UsersService } from '../users/users.service';
 import { RegisterDto } from './dto/register.dto';
+import { EmailConfirmationService } from './email-confirmation.service';
 import { JwtPayload } from './jwt.strategy';
 import { hashPassword, verifyPassword } from './passwords';
 import { SessionsService } from './sessions.service';
@@ -39,10 +41,16 @@ export class AuthService {
     private readonly sessions: SessionsService,
     private readonly jwt: JwtService,
     private readonly config: ConfigService<AllConfigType, true>,
+    private readonly transactions: TransactionService,
+    private readonly confirmations: EmailConfirmationService,
   ) {}
 
-  /** Creates the account, or returns the errors to show next to the fields. */
-  async register(form: RegisterDto): Promise<FormErrors<RegisterDto> | null> {
+  /**
+   * Creates the account, in `language` (the page's: it decides the language of the account's
+   * emails), with the link that confirms its address queued in the same transaction; or
+   * returns the errors to show next to the fields.
+   */
+  async register(form: RegisterDto, language: string): Promise<FormErrors<RegisterDto> | null> {
     const usernameError = await this.users.usernameError(form.username);
     if (usernameError) {
       return fieldError<RegisterDto>('username', usernameError);
@@ -54,7 +62,13 @@ export class AuthService {
       return null;
     }
     try {
-      await this.users.create({ username: form.username, email: form.email, passwordHash });
+      await this.transactions.run(async (tx) => {
+        const user = await this.users.create(
+          { username: form.username, email: form.email, passwordHash, language },
+          tx.manager,
+        );
+        await this.confirmations.send(tx, user);
+      });
       return null;
     } catch (error) {
       // Registrations that raced past the checks above: the unique indexes settled it.

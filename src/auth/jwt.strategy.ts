@@ -3,6 +3,8 @@ import { ConfigService } from '@nestjs/config';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { ExtractJwt, Strategy } from 'passport-jwt';
+import { wantsJson } from '../common/http/wants-json';
+import { isLanguage } from '../common/i18n/languages';
 import { AllConfigType } from '../config/config.type';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
@@ -62,7 +64,12 @@ export class TokenValidator {
     }
     attachSession(req, { id: sid, userId: sub });
     if (!notVisits.has(req)) {
-      await this.users.touchLastSeen(user);
+      // A page is read in the request's language; JSON (the API, feeds) says nothing of it.
+      const language = (req as Request & { i18nLang?: unknown }).i18nLang;
+      await this.users.recordVisit(
+        user,
+        !wantsJson(req) && isLanguage(language) ? language : undefined,
+      );
     }
     return user;
   }

@@ -87,6 +87,26 @@ class AppEnv {
   SEND_ADDRESS_RATE_LIMIT?: number;
 
   @IsOptional()
+  @IsInt()
+  @Min(1)
+  PASSWORD_RESET_RATE_LIMIT?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  PASSWORD_RESET_ACCOUNT_RATE_LIMIT?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  EMAIL_CHANGE_RATE_LIMIT?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  CONFIRMATION_RESEND_RATE_LIMIT?: number;
+
+  @IsOptional()
   @IsIn(['on', 'off'], { message: 'API_DOCS must be on or off' })
   API_DOCS?: 'on' | 'off';
 }
@@ -104,6 +124,14 @@ export interface AppConfig {
   sendRateLimit: number;
   /** Messages all users behind one client address may send per minute (against account farms). */
   sendAddressRateLimit: number;
+  /** "Forgot your password?" requests allowed per client address per hour. */
+  passwordResetRateLimit: number;
+  /** Reset requests allowed per submitted email address per hour, whoever sends them. */
+  passwordResetAccountRateLimit: number;
+  /** Email address changes (each checks the password) allowed per client address per hour. */
+  emailChangeRateLimit: number;
+  /** Confirmation links one user may have sent again per hour. */
+  confirmationResendRateLimit: number;
   /** Serve the OpenAPI document and Swagger UI at /api/docs (default: off in production). */
   apiDocs: boolean;
   /** Redis for fan-out across processes; unset: in-process delivery only. */
@@ -136,6 +164,10 @@ export function readAppConfig(variables: NodeJS.ProcessEnv): AppConfig {
     registerRateLimit: env.REGISTER_RATE_LIMIT ?? 10,
     sendRateLimit: env.SEND_RATE_LIMIT ?? 30,
     sendAddressRateLimit: env.SEND_ADDRESS_RATE_LIMIT ?? 120,
+    passwordResetRateLimit: env.PASSWORD_RESET_RATE_LIMIT ?? 10,
+    passwordResetAccountRateLimit: env.PASSWORD_RESET_ACCOUNT_RATE_LIMIT ?? 3,
+    emailChangeRateLimit: env.EMAIL_CHANGE_RATE_LIMIT ?? 10,
+    confirmationResendRateLimit: env.CONFIRMATION_RESEND_RATE_LIMIT ?? 3,
     apiDocs: (env.API_DOCS ?? (env.NODE_ENV === 'production' ? 'off' : 'on')) === 'on',
     redisUrl: env.REDIS_URL || null,
     sseHeartbeatMs: env.SSE_HEARTBEAT_MS ?? 20_000,

@@ -9,6 +9,9 @@ import { EditProfileDto } from './dto/edit-profile.dto';
 import { User } from './user.entity';
 import { UsersService } from './users.service';
 
+/** The page's email address section: the address, and when it was confirmed (null: not yet). */
+const emailAddress = (me: User) => ({ email: me.email, confirmedAt: me.emailConfirmedAt });
+
 @Controller()
 // Browser pages and feeds, not part of the documented JSON API.
 @ApiExcludeController()
@@ -19,7 +22,11 @@ export class UsersController {
   @Render('users/edit-profile')
   editProfileForm(@CurrentUser() me: User) {
     // The notification preferences' form on the same page reads the user's own row.
-    return { form: { username: me.username, about_me: me.aboutMe ?? '' }, preferences: me };
+    return {
+      form: { username: me.username, about_me: me.aboutMe ?? '' },
+      preferences: me,
+      emailAddress: emailAddress(me),
+    };
   }
 
   @Post('edit_profile')
@@ -35,9 +42,12 @@ export class UsersController {
       ? await this.users.editProfile(me, { username, aboutMe: about_me || null })
       : result.errors;
     if (errors) {
-      return res
-        .status(400)
-        .render('users/edit-profile', { form: { username, about_me }, errors, preferences: me });
+      return res.status(400).render('users/edit-profile', {
+        form: { username, about_me },
+        errors,
+        preferences: me,
+        emailAddress: emailAddress(me),
+      });
     }
     flash(req, res, { category: 'success', key: 'users.profile_saved' });
     return res.redirect(302, '/edit_profile');

@@ -2,6 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, EntityManager, In, QueryFailedError, Repository } from 'typeorm';
 import { fieldError, FormErrors } from '../common/forms/validate-form';
+import { LanguageCode, supportedLanguage } from '../common/i18n/languages';
 import { PageRequest } from '../common/pagination';
 import { EditProfileDto } from './dto/edit-profile.dto';
 import { Role, User } from './user.entity';
@@ -13,6 +14,8 @@ export interface NewUser {
   email: string;
   passwordHash: string;
   role?: Role;
+  /** The language of the pages the account was made on; it decides the language of emails. */
+  language?: string;
 }
 
 /** last_seen is written at most this often per user, not on every request. */
@@ -83,20 +86,24 @@ export class UsersService {
   }
 
   /**
-   * Stores a new account, for every path that makes one (registration, the CLI, tests).
-   * Throws AccountFieldError for an unacceptable username, or a username or email another
-   * account holds, also when that account was stored a moment ago by a concurrent request.
+   * Stores a new account, for every path that makes one (registration, the CLI, tests), in
+   * the caller's transaction when given its manager (registration queues the confirmation
+   * email with it). Throws AccountFieldError for an unacceptable username, or a username or
+   * email another account holds, also when that account was stored a moment ago by a
+   * concurrent request.
    */
-  async create(data: NewUser): Promise<User> {
+  async create(data: NewUser, manager?: EntityManager): Promise<User> {
+    const users = manager ? manager.getRepository(User) : this.users;
     const username = this.acceptableUsername(data.username);
     const email = data.email.toLowerCase();
     const now = new Date();
     try {
-      return await this.users.save(
-        this.users.create({
+      return await users.save(
+        users.create({
           ...data,
           username,
           email,
+          language: supportedLanguage(data.language),
           role: data.role ?? Role.User,
           disabled: false,
           aboutMe: null,
@@ -168,11 +175,23 @@ export class UsersService {
     user.role = role;
   }
 
-  async touchLastSeen(user: User): Promise<void> {
+  /**
+   * A visit: last_seen moves at most once per LAST_SEEN_RESOLUTION_MS, and `language`, the
+   * language the visit's pages are in, is remembered when it changed (it decides the language
+   * of the user's emails). Nothing is written on most requests.
+   */
+  async recordVisit(user: User, language?: LanguageCode): Promise<void> {
     const now = new Date();
+    const changes: Partial<Pick<User, 'lastSeen' | 'language'>> = {};
     if (now.getTime() - user.lastSeen.getTime() >= LAST_SEEN_RESOLUTION_MS) {
-      await this.users.update(user.id, { lastSeen: now });
-      user.lastSeen = now;
+      changes.lastSeen = now;
+    }
+    if (language && language !== user.language) {
+      changes.language = language;
+    }
+    if (changes.lastSeen || changes.language) {
+      await this.users.update(user.id, changes);
+      Object.assign(user, changes);
     }
   }
 

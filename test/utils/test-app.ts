@@ -1,5 +1,7 @@
 import { Test } from '@nestjs/testing';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
@@ -21,8 +23,14 @@ const TEST_ENV: Record<string, string> = {
   REGISTER_RATE_LIMIT: '1000',
   SEND_RATE_LIMIT: '1000',
   SEND_ADDRESS_RATE_LIMIT: '1000',
+  PASSWORD_RESET_RATE_LIMIT: '1000',
+  PASSWORD_RESET_ACCOUNT_RATE_LIMIT: '1000',
+  EMAIL_CHANGE_RATE_LIMIT: '1000',
+  CONFIRMATION_RESEND_RATE_LIMIT: '1000',
   API_DOCS: '',
   POSTS_PER_PAGE: '25',
+  // Registration sends a confirmation: without SMTP_URL it becomes a file, kept out of data/.
+  MAIL_DIR: join(tmpdir(), 'microblog-test-mail'),
 };
 
 /**

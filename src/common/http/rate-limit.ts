@@ -7,6 +7,7 @@ import {
 } from '@nestjs/throttler';
 import type { ThrottlerLimitDetail } from '@nestjs/throttler/dist/throttler.guard.interface';
 import type { Response } from 'express';
+import { createHash } from 'node:crypto';
 import type { AppConfig } from '../../config/app.config';
 
 /**
@@ -14,7 +15,16 @@ import type { AppConfig } from '../../config/app.config';
  * per tracker shared by every route that uses it (the login form and the API token endpoint
  * count together), not a bucket per route.
  */
-export const RATE_LIMITS = ['login', 'register', 'send', 'send-address'] as const;
+export const RATE_LIMITS = [
+  'login',
+  'register',
+  'send',
+  'send-address',
+  'password-reset',
+  'password-reset-account',
+  'email-change',
+  'confirmation-resend',
+] as const;
 export type RateLimitName = (typeof RATE_LIMITS)[number];
 
 const MINUTE_MS = 60_000;
@@ -26,6 +36,18 @@ const byAddress = (req: Record<string, unknown>) => `ip:${String(req.ip)}`;
 const byUser = (req: Record<string, unknown>) => {
   const user = req.user as { id?: number } | undefined;
   return user?.id ? `user:${user.id}` : byAddress(req);
+};
+/**
+ * The email address a form names (trimmed, lower-cased, hashed to bound the key): one bucket per
+ * address whoever sends it, so one mailbox can't be flooded from many client addresses. A form
+ * without one counts against its client address.
+ */
+const bySubmittedEmail = (req: Record<string, unknown>) => {
+  const email = (req.body as Record<string, unknown> | undefined)?.email;
+  if (typeof email !== 'string') {
+    return byAddress(req);
+  }
+  return `email:${createHash('sha256').update(email.trim().toLowerCase()).digest('hex')}`;
 };
 const sharedKey = (_: ExecutionContext, tracker: string, name: string) => `${name}:${tracker}`;
 
@@ -43,6 +65,10 @@ export function rateLimitThrottlers(app: AppConfig): ThrottlerOptions[] {
     limit('register', HOUR_MS, app.registerRateLimit),
     limit('send', MINUTE_MS, app.sendRateLimit, byUser),
     limit('send-address', MINUTE_MS, app.sendAddressRateLimit),
+    limit('password-reset', HOUR_MS, app.passwordResetRateLimit),
+    limit('password-reset-account', HOUR_MS, app.passwordResetAccountRateLimit, bySubmittedEmail),
+    limit('email-change', HOUR_MS, app.emailChangeRateLimit),
+    limit('confirmation-resend', HOUR_MS, app.confirmationResendRateLimit, byUser),
   ];
 }
 
