@@ -28,6 +28,7 @@ import mailConfig from './config/mail.config';
 import { ConversationsModule } from './conversations/conversations.module';
 import { resolveDataSourceOptions } from './database/data-source-options';
 import { DatabaseModule } from './database/database.module';
+import { DigestsModule } from './digests/digests.module';
 import { FollowsModule } from './follows/follows.module';
 import { HealthModule } from './health/health.module';
 import { HomeModule } from './home/home.module';
@@ -95,6 +96,7 @@ import { UsersModule } from './users/users.module';
     SearchModule,
     ConversationsModule,
     MessagesModule,
+    DigestsModule,
     HealthModule,
     AdminModule,
   ],

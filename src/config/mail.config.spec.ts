@@ -41,6 +41,18 @@ describe(readMailConfig.name, () => {
       'EMAIL_DIGEST_AFTER must be a duration',
     );
   });
+
+  it('should tick for digests every quarter period, between 250 ms and a minute, or every DIGEST_TICK_MS', () => {
+    expect(
+      [
+        {},
+        { EMAIL_DIGEST_AFTER: '2m' },
+        { EMAIL_DIGEST_AFTER: '0' },
+        { DIGEST_TICK_MS: '500' },
+      ].map((env) => readMailConfig(env).digestTickMs),
+    ).toEqual([60_000, 30_000, 250, 500]);
+    expect(() => readMailConfig({ DIGEST_TICK_MS: '10' })).toThrow('DIGEST_TICK_MS');
+  });
 });
 
 describe(durationSeconds.name, () => {

@@ -43,6 +43,11 @@ class MailEnv {
   @IsInt()
   @Min(50)
   MAIL_POLL_MS?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(50)
+  DIGEST_TICK_MS?: number;
 }
 
 export interface MailConfig {
@@ -60,8 +65,13 @@ export interface MailConfig {
   retryBaseMs: number;
   /** Deliveries tried before an email is marked failed (and logged as an error). */
   maxAttempts: number;
-  /** How often each process looks for due emails and digests. */
+  /** How often each process looks for due emails. */
   pollMs: number;
+  /**
+   * How often each process tries the digest lease; the holder then looks for due digests.
+   * Default: a quarter of digestAfterSeconds, at least 250 ms and at most a minute.
+   */
+  digestTickMs: number;
 }
 
 /** Seconds in a duration like 90, 45s, 30m, 1h or 2d. */
@@ -75,15 +85,17 @@ export function readMailConfig(variables: NodeJS.ProcessEnv): MailConfig {
   const env = validateConfig(variables, MailEnv);
   const port = variables.PORT || '3000';
   const host = variables.HOST || '127.0.0.1';
+  const digestAfterSeconds = durationSeconds(env.EMAIL_DIGEST_AFTER ?? '1h');
   return {
     smtpUrl: env.SMTP_URL || null,
     from: env.MAIL_FROM || 'Microblog <no-reply@localhost>',
     mailDir: env.MAIL_DIR || 'data/mail',
     publicUrl: env.PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    digestAfterSeconds: durationSeconds(env.EMAIL_DIGEST_AFTER ?? '1h'),
+    digestAfterSeconds,
     retryBaseMs: env.MAIL_RETRY_BASE_MS ?? 30_000,
     maxAttempts: env.MAIL_MAX_ATTEMPTS ?? 10,
     pollMs: env.MAIL_POLL_MS ?? 5_000,
+    digestTickMs: env.DIGEST_TICK_MS ?? Math.max(250, Math.min(60_000, digestAfterSeconds * 250)),
   };
 }
 

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { User } from '../users/user.entity';
 
-/** The preferences the settings page edits, each a checkbox. */
+/** The preferences the settings page edits, each a checkbox (email: "also by email", a digest). */
 export type NotificationPreferences = Pick<
   User,
   | 'notifyFollows'
@@ -12,6 +12,10 @@ export type NotificationPreferences = Pick<
   | 'notifyAnnouncements'
   | 'mentionsFromFollowingOnly'
   | 'messagesFromFollowingOnly'
+  | 'emailFollows'
+  | 'emailMentions'
+  | 'emailMessages'
+  | 'emailAnnouncements'
 >;
 
 /** The form's field for each preference. */
@@ -22,6 +26,10 @@ export const PREFERENCE_FIELDS: Record<keyof NotificationPreferences, string> = 
   notifyAnnouncements: 'notify_announcements',
   mentionsFromFollowingOnly: 'mentions_from_following_only',
   messagesFromFollowingOnly: 'messages_from_following_only',
+  emailFollows: 'email_follows',
+  emailMentions: 'email_mentions',
+  emailMessages: 'email_messages',
+  emailAnnouncements: 'email_announcements',
 };
 
 /** A checkbox is on when the form sends its field (any value), off when it leaves it out. */
