@@ -1,6 +1,8 @@
 import AxeBuilder from '@axe-core/playwright';
 import { Browser, BrowserContext, Page } from 'playwright-core';
+import { EmailTokensService } from '../../src/auth/email-tokens.service';
 import { BlocksService } from '../../src/blocks/blocks.service';
+import { TransactionService } from '../../src/database/transaction.service';
 import { FollowsService } from '../../src/follows/follows.service';
 import { MessagesService } from '../../src/messages/messages.service';
 import { NotificationCenterService } from '../../src/notifications/notification-center.service';
@@ -184,7 +186,71 @@ const PAGES: PageCase[] = [
       await submitForm(page, 'form[action="/notifications/preferences"]');
     },
   },
+  // Password reset and the email address (src/auth/password-reset.*, email-confirmation.*).
+  { name: 'forgot password', as: 'anonymous', path: '/auth/forgot_password' },
+  {
+    name: 'forgot password, invalid address',
+    as: 'anonymous',
+    path: '/auth/forgot_password',
+    act: async (page) => {
+      await page.fill('#email', 'not an address');
+      await submitForm(page, 'form[action="/auth/forgot_password"]');
+    },
+  },
+  {
+    name: 'reset password, the form a link opens',
+    as: 'anonymous',
+    path: '/auth/forgot_password',
+    act: async (page, w) => page.goto(await resetLinkPath(w)).then(() => undefined),
+  },
+  {
+    name: 'reset password, passwords that differ',
+    as: 'anonymous',
+    path: '/auth/forgot_password',
+    act: async (page, w) => {
+      await page.goto(await resetLinkPath(w));
+      await page.fill('#password', 'a brand new passphrase');
+      await page.fill('#password2', 'another passphrase');
+      await submitForm(page, 'form[action^="/auth/reset_password/"]');
+    },
+  },
+  { name: 'expired or used link', as: 'anonymous', path: '/auth/reset_password/gone' },
+  { name: 'change email address', as: 'me', path: '/edit_profile/email' },
+  {
+    name: 'change email address, wrong password',
+    as: 'me',
+    path: '/edit_profile/email',
+    act: async (page) => {
+      await page.fill('#email', 'alice@new.example');
+      await page.fill('#current_password', 'not the password');
+      await submitForm(page, 'form[action="/edit_profile/email"]');
+    },
+  },
+  {
+    name: 'edit profile, address confirmed',
+    as: 'me',
+    path: '/edit_profile',
+    before: (w) => setConfirmed(w, new Date()),
+    // The page is open: the other rows find alice's address unconfirmed again.
+    act: (_page, w) => setConfirmed(w, null),
+  },
 ];
+
+/** The path of a fresh reset link of alice's, as the email would carry it. */
+async function resetLinkPath(w: World): Promise<string> {
+  const token = await w.t.app
+    .get(TransactionService)
+    .run((tx) =>
+      w.t.app.get(EmailTokensService).issue(tx.manager, w.users.alice, 'password_reset', 1_800_000),
+    );
+  return `/auth/reset_password/${token}`;
+}
+
+async function setConfirmed(w: World, at: Date | null): Promise<void> {
+  await w.t.dataSource
+    .getRepository(User)
+    .update({ id: w.users.alice.id }, { emailConfirmedAt: at });
+}
 
 describe('Accessibility (axe-core in Chromium)', () => {
   let t: TestApp;
