@@ -1,4 +1,4 @@
-import { createConnection } from 'mysql2/promise';
+import { Connection, createConnection } from 'mysql2/promise';
 import { execFileSync } from 'node:child_process';
 import { BrowserSession } from '../utils/browser-session';
 import { createScratchDatabase } from '../utils/mysql';
@@ -43,6 +43,11 @@ export class ScaleOutStack {
       SSE_RETRY_MS: '500',
       ...env,
     });
+  }
+
+  /** A connection of the test's own to the database (to hold a transaction open). */
+  connection(): Promise<Connection> {
+    return createConnection(this.db.url);
   }
 
   async sql<T>(query: string, params: unknown[] = []): Promise<T> {
