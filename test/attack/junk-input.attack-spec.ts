@@ -609,4 +609,50 @@ describe('Attack: junk characters in text input', () => {
       );
     });
   });
+
+  describe('the posts search box', () => {
+    /** Operators and words of the engines' query languages, and text of any script. */
+    const queryPart = fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 12 }),
+      fc.constantFrom('"', '*', '-', '+', '(', ')', ':', '^', '~', '@', '<', '>', '{', '}'),
+      fc.constantFrom('NEAR', 'NEAR(', 'AND', 'OR', 'NOT', 'posts_fts', 'rank', "'", ';', '--'),
+      fc.constantFrom('привет', 'Ёлка', 'canción', 'the', 'a', '😀', 'ZWJ\u200dx', '\u0301'),
+    );
+
+    beforeAll(async () => {
+      for (const body of ['привет мир', 'the quick brown fox', 'canción del año', 'NEAR AND OR']) {
+        await browser.submit('/', '/posts', { post: body });
+      }
+    });
+
+    it.each([
+      ['a NUL', '?q=a%00b'],
+      ['an escape character', '?q=%1B'],
+      ['C1 controls', '?q=%C2%85%C2%9B'],
+      ['a lone surrogate, percent-encoded', '?q=jo%ED%A0%80hn'],
+      ['broken percent-encoding', '?q=jo%E0%A4%A'],
+      ['a repeated q', '?q=fox&q=brown'],
+      ['q as an array', '?q[]=fox'],
+      ['q as an object', '?q[a]=fox'],
+      ['a page of junk', '?q=fox&page=%00'],
+      ['a huge page', '?q=fox&page=99999999999999999999'],
+      ['2,000 Cyrillic characters', `?q=${'ж'.repeat(2000)}`],
+    ])('should answer a search with %s with a page, storing nothing', async (_name, query) => {
+      const before = await counts();
+      const res = await browser.get(`/search${query}`);
+      expect([query.slice(0, 40), res.status]).toEqual([query.slice(0, 40), 200]);
+      await expect(counts()).resolves.toEqual(before);
+    });
+
+    it('should answer any query of operators and words with a page', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(queryPart, { maxLength: 12 }), async (parts) => {
+          const q = parts.join(' ');
+          const res = await browser.get(`/search?q=${encodeURIComponent(q)}`);
+          expect([q, res.status]).toEqual([q, 200]);
+        }),
+        { numRuns: 80 },
+      );
+    });
+  });
 });

@@ -608,6 +608,20 @@ describe('Attack: every route x every role', () => {
       },
     },
     {
+      route: 'GET /search?q=everyone (posts search)',
+      call: get('/search?q=everyone'),
+      expected: page('/search?q=everyone', '200'),
+      verify: (as, res) => {
+        if (as.user) {
+          // Posts are public: everyone logged in finds alice's, the word marked.
+          expect([as.column, res.text.includes('<mark>everyone</mark>')]).toEqual([
+            as.column,
+            true,
+          ]);
+        }
+      },
+    },
+    {
       route: "GET /user/:username/followers (alice, bob's follow)",
       call: async (as) => {
         await bobFollowsAlice();

@@ -56,7 +56,7 @@ const needsEscaping = (payload: string) => /[<>"'`&=]/.test(payload);
 
 /** Every element the site's templates use; anything else in a page was injected. */
 const SITE_TAGS = new Set(
-  'a article blockquote body br button div fieldset footer form h1 h2 head html img input label legend li link main meta nav ol p path script section span strong svg textarea time title ul'.split(
+  'a article blockquote body br button div fieldset footer form h1 h2 head html img input label legend li link main mark meta nav ol p path script section span strong svg textarea time title ul'.split(
     ' ',
   ),
 );
@@ -516,6 +516,18 @@ describe('Attack: script injection in everything a page shows', () => {
     );
 
     it.each(cases)(
+      'should show %s escaped in the search results, the words found marked',
+      async (_name, payload) => {
+        await postAsAlice(`searchable ${payload} searchable`);
+        const path = '/search?q=searchable';
+        const html = await page(bobsBrowser, path);
+        expectShownAsText(path, html, payload);
+        expectSafePostLinks(path, html);
+        expect(html).toContain('<mark>searchable</mark>');
+      },
+    );
+
+    it.each(cases)(
       "should show %s escaped next to a mention, in the mentioned user's notification center",
       async (_name, payload) => {
         await postAsAlice(`@bob ${payload}`);
@@ -705,6 +717,9 @@ describe('Attack: script injection in everything a page shows', () => {
         `/edit_profile?about_me=${q}`,
         `/explore?q=${q}`,
         `/explore?q=${q}&page=2`,
+        `/search?q=${q}`,
+        `/search?q=${q}&page=2`,
+        `/search?q=${q}%20${'w%20'.repeat(9)}`,
         `/?watch=${q}`,
         `/explore?watch=${q}`,
         `/user/alice?watch=${q}`,
