@@ -134,6 +134,12 @@ const PAGES: PageCase[] = [
   },
   { name: 'blocked users', as: 'me', path: '/blocked' },
   { name: 'explore, search with no match', as: 'me', path: '/explore?q=zzz' },
+  // Search of posts.
+  { name: 'search, results with marked words', as: 'me', path: '/search?q=post' },
+  { name: 'search, no match', as: 'me', path: '/search?q=zzz' },
+  { name: 'search, nothing asked yet', as: 'me', path: '/search' },
+  { name: 'search, past the last page', as: 'me', path: '/search?q=post&page=9' },
+  { name: 'search, words not searched', as: 'me', path: '/search?q="(*-)+a+b+c+d+e+f+g+h+i' },
   // The microblog (posts, follows, notifications).
   { name: 'home, a new post waiting behind its button', as: 'me', path: '/', act: newPostWaiting },
   {
