@@ -108,7 +108,9 @@ describe('Email address confirmation and change (e2e)', () => {
     const anonymous = new BrowserSession(t.app);
     const confirmed = await open(link.url, anonymous);
     expect([confirmed.status, confirmed.headers.location]).toEqual([302, '/auth/login']);
-    expect((await anonymous.get('/auth/login')).text).toContain('Your email address is confirmed.');
+    expect((await anonymous.get('/auth/login')).text).toContain(
+      'The email address susan@example.com is confirmed.',
+    );
     const at = (await userNamed('susan')).emailConfirmedAt;
     expect(at).not.toBeNull();
 
@@ -118,7 +120,7 @@ describe('Email address confirmation and change (e2e)', () => {
     expect((await userNamed('susan')).emailConfirmedAt).toEqual(at);
     const after = await browser.get('/edit_profile');
     expect(after.text).toContain('data-confirmed="true"');
-    expect(after.text).toContain('Your email address is confirmed.');
+    expect(after.text).toContain('The email address susan@example.com is confirmed.');
     expect(after.text).not.toContain('action="/edit_profile/email/confirmation"');
   });
 

@@ -31,15 +31,22 @@ export class EmailConfirmationController {
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    if (!(await this.confirmations.confirm(link))) {
+    const confirmed = await this.confirmations.confirm(link);
+    if (!confirmed) {
       return res.status(410).render('auth/link-invalid', {
         explanationKey: 'account.confirmation_link_invalid_help',
         retryPath: EMAIL_SECTION,
         retryKey: 'account.go_to_profile',
       });
     }
-    flash(req, res, { category: 'success', key: 'account.email_confirmed' });
-    return res.redirect(302, me ? EMAIL_SECTION : '/auth/login');
+    flash(req, res, {
+      category: 'success',
+      key: 'account.email_confirmed',
+      args: { email: confirmed.email },
+    });
+    // The owner back to their address; someone else logged in here is not shown their page.
+    const mine = me?.id === confirmed.userId;
+    return res.redirect(302, mine ? EMAIL_SECTION : me ? '/' : '/auth/login');
   }
 
   @Get('edit_profile/email')

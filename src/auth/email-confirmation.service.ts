@@ -10,6 +10,11 @@ import { EmailTokensService } from './email-tokens.service';
 /** A confirmation link works for this long after it was made. */
 export const CONFIRMATION_LINK_DAYS = 7;
 
+export interface ConfirmedAddress {
+  userId: number;
+  email: string;
+}
+
 /**
  * Confirming that an account's address reaches its owner: a link is sent at registration and
  * when the address changes (and again on request). Until it is opened the address stays
@@ -59,29 +64,30 @@ export class EmailConfirmationService {
   }
 
   /**
-   * Opens a link: true when the account's current address is confirmed by it (or already
-   * was); false for an unknown, expired or used link, and for one sent to an address the
-   * account no longer holds. Works without a login: the link is the proof.
+   * Opens a link: the account and address it confirmed (or that already were), or null for
+   * an unknown, expired or used link and for one sent to an address the account no longer
+   * holds. Works without a login: the link is the proof.
    */
-  async confirm(link: unknown): Promise<boolean> {
+  async confirm(link: unknown): Promise<ConfirmedAddress | null> {
     const token = await this.tokens.find(link, 'email_confirmation');
     if (!token) {
-      return false;
+      return null;
     }
+    const confirmed = { userId: token.userId, email: token.email };
     return this.transactions.run(async ({ manager }) => {
       const [user] = await this.users.lockAllForUpdate(manager, [token.userId]);
       if (user.email !== token.email) {
-        return false;
+        return null;
       }
       if (user.emailConfirmedAt) {
-        return true;
+        return confirmed;
       }
       const now = new Date();
       if (!(await this.tokens.consume(manager, token.id, now))) {
-        return false;
+        return null;
       }
       await this.accounts.markEmailConfirmed(manager, user.id, now);
-      return true;
+      return confirmed;
     });
   }
 }

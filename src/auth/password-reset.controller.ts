@@ -55,12 +55,10 @@ export class PasswordResetController {
   forgot(@Body() body: unknown, @Req() req: Request, @Res() res: Response) {
     const result = validateForm(ForgotPasswordDto, body);
     if (!result.ok) {
-      return res
-        .status(400)
-        .render('auth/forgot-password', {
-          form: { email: result.value.email },
-          errors: result.errors,
-        });
+      return res.status(400).render('auth/forgot-password', {
+        form: { email: result.value.email },
+        errors: result.errors,
+      });
     }
     this.resets.request(result.value.email);
     flash(req, res, { category: 'info', key: 'account.reset_sent' });

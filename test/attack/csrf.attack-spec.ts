@@ -1,4 +1,7 @@
 import request from 'supertest';
+import { EmailToken } from '../../src/auth/email-token.entity';
+import { EmailTokensService } from '../../src/auth/email-tokens.service';
+import { PasswordResetService } from '../../src/auth/password-reset.service';
 import { Session } from '../../src/auth/session.entity';
 import { Block } from '../../src/blocks/block.entity';
 import { Follow } from '../../src/follows/follow.entity';
@@ -167,12 +170,55 @@ const FORMS: Form[] = [
     fields: () => ({ notify_messages: 'on', messages_from_following_only: 'on' }),
     getStatus: 404,
   },
+  // Password reset and the email address.
+  {
+    action: '/auth/forgot_password',
+    page: '/auth/forgot_password',
+    loggedIn: false,
+    // A reset email to the victim, planted by another site.
+    fields: () => ({ email: 'alice@example.com' }),
+    getStatus: 200,
+  },
+  {
+    action: '/auth/reset_password/:link',
+    path: () => `/auth/reset_password/${resetLink}`,
+    // The form the link opens, for a link of alice's own.
+    get page() {
+      return `/auth/reset_password/${resetLink}`;
+    },
+    loggedIn: false,
+    prepare: async (t) => {
+      const [alice] = await usersNamed(t, 'alice');
+      resetLink = await t.dataSource.transaction((manager) =>
+        t.app.get(EmailTokensService).issue(manager, alice, 'password_reset', 1_800_000),
+      );
+    },
+    fields: () => ({ password: 'chosen by the attacker', password2: 'chosen by the attacker' }),
+    getStatus: 200,
+  },
+  {
+    action: '/edit_profile/email',
+    page: '/edit_profile/email',
+    loggedIn: true,
+    // The account's address moved to the attacker's (the password known, the token not).
+    fields: () => ({ email: 'hijacked@evil.example', current_password: DEFAULT_PASSWORD }),
+    getStatus: 200,
+  },
+  {
+    action: '/edit_profile/email/confirmation',
+    page: '/edit_profile',
+    loggedIn: true,
+    fields: () => ({}),
+    getStatus: 404,
+  },
 ];
 
 /** The message the delete form names, stored by its prepare. */
 let deletableId = 0;
 /** The post the post delete form names, stored by its prepare. */
 let deletablePostId = 0;
+/** The reset link of alice's that the reset form posts to, made by its prepare. */
+let resetLink = '';
 
 function usersNamed(t: TestApp, ...names: string[]): Promise<User[]> {
   return Promise.all(
@@ -207,9 +253,18 @@ describe('Attack: cross-site request forgery on every form', () => {
 
   /** Alice as she was, after a submission that went through, and nobody blocked. */
   const restoreAlice = async () => {
-    await t.dataSource
-      .getRepository(User)
-      .update({ id: alice.id }, { username: 'alice', aboutMe: null, ...DEFAULT_PREFERENCES });
+    await t.dataSource.getRepository(User).update(
+      { id: alice.id },
+      {
+        username: 'alice',
+        aboutMe: null,
+        ...DEFAULT_PREFERENCES,
+        email: 'alice@example.com',
+        passwordHash: alice.passwordHash,
+        passwordChangedAt: null,
+        emailConfirmedAt: null,
+      },
+    );
     await t.dataSource.createQueryBuilder().delete().from(Block).execute();
     for (const follow of await t.dataSource
       .getRepository(Follow)
@@ -220,9 +275,13 @@ describe('Attack: cross-site request forgery on every form', () => {
 
   /** Everything a forged form could change: accounts, sessions, messages, alice's profile. */
   async function snapshot() {
+    // A reset link is made after the answer (PasswordResetService.request).
+    await t.app.get(PasswordResetService).idle();
     const stored = await t.dataSource.getRepository(User).findOneByOrFail({ id: alice.id });
     return {
       users: await t.dataSource.getRepository(User).count(),
+      emailTokens: await t.dataSource.getRepository(EmailToken).count(),
+      credentials: { email: stored.email, passwordHash: stored.passwordHash },
       sessions: (await t.dataSource.getRepository(Session).find())
         .map((s) => `${s.userId}:${s.id}`)
         .sort(),
@@ -526,6 +585,8 @@ describe('Attack: cross-site request forgery on every form', () => {
       '/user/bob/follow': { status: 403, changed: false },
       '/user/bob/unfollow': { status: 403, changed: false },
       '/notifications/preferences': { status: 403, changed: false },
+      '/edit_profile/email': { status: 403, changed: false },
+      '/edit_profile/email/confirmation': { status: 403, changed: false },
     });
     // A login per form: more than the default time on a busy machine.
   }, 120_000);

@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import request from 'supertest';
+import { IsNull, Not } from 'typeorm';
 import { AuthService } from '../../src/auth/auth.service';
+import { EmailToken } from '../../src/auth/email-token.entity';
+import { EmailTokensService } from '../../src/auth/email-tokens.service';
+import { PasswordResetService } from '../../src/auth/password-reset.service';
 import { Follow } from '../../src/follows/follow.entity';
 import { Message } from '../../src/messages/message.entity';
 import { NotificationGroup } from '../../src/notifications/notification-group.entity';
@@ -512,6 +516,131 @@ describe('Attack: junk characters in text input', () => {
         }
       },
     );
+  });
+
+  describe('password reset and the email address', () => {
+    const tokens = () => t.dataSource.getRepository(EmailToken);
+    /** Susan's address and password, and the links made: what these forms could change. */
+    const credentials = async () => {
+      await t.app.get(PasswordResetService).idle();
+      const row = await users().findOneByOrFail({ id: susan.id });
+      return {
+        email: row.email,
+        passwordHash: row.passwordHash,
+        links: await tokens().count(),
+        used: await tokens().countBy({ usedAt: Not(IsNull()) }),
+      };
+    };
+    /** A reset link of susan's, as her email would carry it. */
+    const resetPath = async () =>
+      `/auth/reset_password/${await t.dataSource.transaction((manager) =>
+        t.app.get(EmailTokensService).issue(manager, susan, 'password_reset', 1_800_000),
+      )}`;
+    const JUNK = [...CONTROL, ...LONE_SURROGATES].map((c) => [JSON.stringify(c), c]);
+
+    it.each(JUNK)(
+      'should refuse %s in the forgot-password address with 400, making no link',
+      async (_name, c) => {
+        const before = await credentials();
+        const res = await submitJson(
+          new BrowserSession(t.app),
+          '/auth/forgot_password',
+          '/auth/forgot_password',
+          { email: `susan${c}@example.com` },
+        );
+        expect(res.status).toBe(400);
+        expect(res.text).toContain('data-error-for="email"');
+        await expect(credentials()).resolves.toEqual(before);
+      },
+    );
+
+    it.each(JUNK)(
+      'should refuse %s in a new password with 400, the link kept unused',
+      async (_name, c) => {
+        const path = await resetPath();
+        const before = await credentials();
+        const password = `pass${c}word-long-enough`;
+        const res = await submitJson(new BrowserSession(t.app), path, path, {
+          password,
+          password2: password,
+        });
+        expect(res.status).toBe(400);
+        expect(res.text).toContain('data-error-for="password"');
+        await expect(credentials()).resolves.toEqual(before);
+      },
+    );
+
+    it.each(JUNK)('should refuse %s in an address change with 400', async (_name, c) => {
+      const before = await credentials();
+      for (const fields of [
+        { email: `new${c}@example.com`, current_password: DEFAULT_PASSWORD },
+        { email: 'new@example.com', current_password: `${DEFAULT_PASSWORD}${c}` },
+      ]) {
+        const res = await submitJson(browser, '/edit_profile/email', '/edit_profile/email', fields);
+        expect(res.status).toBe(400);
+      }
+      await expect(credentials()).resolves.toEqual(before);
+    });
+
+    it.each([
+      ['an array', ['susan@example.com', 'john@example.com']],
+      ['an object', { $ne: '' }],
+      ['a number', 42],
+      ['null', null],
+      ['true', true],
+      ['nested arrays', JSON.parse(`${'['.repeat(30)}"susan@example.com"${']'.repeat(30)}`)],
+    ])(
+      'should refuse %s for an address or a password with 400, never a 5xx',
+      async (_name, value) => {
+        const before = await credentials();
+        const answers = [
+          await submitJson(
+            new BrowserSession(t.app),
+            '/auth/forgot_password',
+            '/auth/forgot_password',
+            {
+              email: value as unknown,
+            },
+          ),
+          await submitJson(browser, '/edit_profile/email', '/edit_profile/email', {
+            email: value as unknown,
+            current_password: DEFAULT_PASSWORD,
+          }),
+          await submitJson(browser, '/edit_profile/email', '/edit_profile/email', {
+            email: 'new@example.com',
+            current_password: value as unknown,
+          }),
+        ];
+        const path = await resetPath();
+        answers.push(
+          await submitJson(new BrowserSession(t.app), path, path, {
+            password: value as unknown,
+            password2: value as unknown,
+          }),
+        );
+        expect(answers.map((res) => res.status)).toEqual([400, 400, 400, 400]);
+        const after = await credentials();
+        expect({ ...after, links: before.links }).toEqual(before);
+      },
+    );
+
+    it('should answer junk in the link itself with a 4xx page, never a 5xx', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 60 }), async (text) => {
+          for (const route of ['/auth/reset_password/', '/auth/confirm_email/']) {
+            const res = await request(t.app.getHttpServer())
+              .get(`${route}${encodeURIComponent(text)}`)
+              .set('Accept', 'text/html');
+            expect([route, text, res.status >= 400 && res.status < 500]).toEqual([
+              route,
+              text,
+              true,
+            ]);
+          }
+        }),
+        { numRuns: 50 },
+      );
+    });
   });
 
   describe('admin JSON API', () => {

@@ -1,6 +1,10 @@
 import request from 'supertest';
 import { In } from 'typeorm';
 import { AuthService } from '../../src/auth/auth.service';
+import { EmailToken } from '../../src/auth/email-token.entity';
+import { EmailTokensService } from '../../src/auth/email-tokens.service';
+import { PasswordResetService } from '../../src/auth/password-reset.service';
+import { verifyPassword } from '../../src/auth/passwords';
 import { Session } from '../../src/auth/session.entity';
 import { Block } from '../../src/blocks/block.entity';
 import { Follow } from '../../src/follows/follow.entity';
@@ -216,6 +220,42 @@ describe('Attack: every route x every role', () => {
   const usernameOf = (as: Caller) => as.user?.username ?? '';
   const sessionLive = async (as: Caller) =>
     as.sessionId ? (await sessions().countBy({ id: as.sessionId })) === 1 : false;
+
+  /** A fresh link of alice's for `purpose`, as her email would carry it. */
+  const aliceLink = (purpose: 'password_reset' | 'email_confirmation') =>
+    t.dataSource.transaction((manager) =>
+      t.app.get(EmailTokensService).issue(manager, alice, purpose, 1_800_000),
+    );
+  const clearLinks = () => t.dataSource.createQueryBuilder().delete().from(EmailToken).execute();
+  const linksOf = (user: User, purpose: 'password_reset' | 'email_confirmation') =>
+    t.dataSource.getRepository(EmailToken).countBy({ userId: user.id, purpose });
+  const emailsOf = async () =>
+    Promise.all(
+      [alice, bob, root].map(async (u) => (await users().findOneByOrFail({ id: u.id })).email),
+    );
+  /** Every account's address and password as the factory made them, the address unconfirmed. */
+  const restoreAccounts = async () => {
+    for (const user of [alice, bob, root]) {
+      await users().update(
+        { id: user.id },
+        {
+          email: `${user.username}@example.com`,
+          passwordHash: user.passwordHash,
+          passwordChangedAt: null,
+          emailConfirmedAt: null,
+        },
+      );
+    }
+  };
+  const toOwnAddress = (page: string): Expected => [
+    login(page),
+    '302 /edit_profile#email-address',
+    '302 /edit_profile#email-address',
+    '302 /edit_profile#email-address',
+    '302 /edit_profile#email-address',
+    '302 /edit_profile#email-address',
+    '302 /edit_profile#email-address',
+  ];
 
   const rows: Row[] = [
     {
@@ -986,6 +1026,144 @@ describe('Attack: every route x every role', () => {
             0,
           ]);
         }
+      },
+    },
+    // Password reset and the email address: the link is the proof, whoever opens it.
+    {
+      route: 'GET /auth/forgot_password',
+      call: get('/auth/forgot_password'),
+      expected: everyone('200'),
+    },
+    {
+      route: "POST /auth/forgot_password (alice's address)",
+      call: async (as) => {
+        await clearLinks();
+        return send(as, 'post', '/auth/forgot_password', { form: { email: 'alice@example.com' } });
+      },
+      expected: everyone('302 /auth/login'),
+      verify: async (as) => {
+        await t.app.get(PasswordResetService).idle();
+        // One link, to alice, whoever asked.
+        const links = [
+          await linksOf(alice, 'password_reset'),
+          await linksOf(bob, 'password_reset'),
+        ];
+        expect([as.column, links]).toEqual([as.column, [1, 0]]);
+      },
+    },
+    {
+      route: "GET /auth/reset_password/:link (alice's)",
+      call: async (as) =>
+        send(as, 'get', `/auth/reset_password/${await aliceLink('password_reset')}`),
+      expected: everyone('200'),
+      verify: (as, res) => {
+        expect([as.column, res.text.includes('name="username" value="alice"')]).toEqual([
+          as.column,
+          true,
+        ]);
+      },
+    },
+    {
+      route: "POST /auth/reset_password/:link (alice's)",
+      call: async (as) =>
+        send(as, 'post', `/auth/reset_password/${await aliceLink('password_reset')}`, {
+          form: { password: 'matrix new password', password2: 'matrix new password' },
+        }),
+      expected: everyone('302 /auth/login'),
+      verify: async (as) => {
+        const hash = (await users().findOneByOrFail({ id: alice.id })).passwordHash;
+        const sessionsLeft = await sessions().countBy({ userId: alice.id });
+        await restoreAccounts();
+        expect([
+          as.column,
+          await verifyPassword(hash, 'matrix new password'),
+          sessionsLeft,
+        ]).toEqual([as.column, true, 0]);
+      },
+    },
+    {
+      route: 'GET /auth/reset_password/:link (forged)',
+      call: get(`/auth/reset_password/${'A'.repeat(43)}`),
+      expected: everyone('410'),
+    },
+    {
+      route: "GET /auth/confirm_email/:link (alice's)",
+      call: async (as) => {
+        await restoreAccounts();
+        return send(as, 'get', `/auth/confirm_email/${await aliceLink('email_confirmation')}`);
+      },
+      // Alice back to her address section; anyone else logged in is not shown her page.
+      expected: [
+        '302 /auth/login',
+        '302 /edit_profile#email-address',
+        '302 /edit_profile#email-address',
+        '302 /',
+        '302 /',
+        '302 /',
+        '302 /',
+      ],
+      verify: async (as) => {
+        const confirmed = (await users().findOneByOrFail({ id: alice.id })).emailConfirmedAt;
+        await restoreAccounts();
+        expect([as.column, confirmed !== null]).toEqual([as.column, true]);
+      },
+    },
+    {
+      route: 'GET /auth/confirm_email/:link (forged)',
+      call: get(`/auth/confirm_email/${'A'.repeat(43)}`),
+      expected: everyone('410'),
+    },
+    {
+      route: 'GET /edit_profile/email',
+      call: get('/edit_profile/email'),
+      expected: page('/edit_profile/email', '200'),
+      verify: (as, res) => {
+        if (as.user) {
+          const shown = /<strong id="current-email">([^<]*)<\/strong>/.exec(res.text)?.[1];
+          expect([as.column, shown]).toEqual([as.column, as.user.email]);
+        }
+      },
+    },
+    {
+      route: 'POST /edit_profile/email',
+      call: (as) =>
+        send(as, 'post', '/edit_profile/email', {
+          form: {
+            email: `${as.column.replace('/', '.')}@matrix.example`,
+            current_password: DEFAULT_PASSWORD,
+          },
+        }),
+      expected: toOwnAddress('/edit_profile/email'),
+      verify: async (as) => {
+        const emails = await emailsOf();
+        await restoreAccounts();
+        // The caller's own address changed, and alice's only when alice is the caller.
+        expect([as.column, emails]).toEqual([
+          as.column,
+          [alice, bob, root].map((u) =>
+            u.id === as.user?.id
+              ? `${as.column.replace('/', '.')}@matrix.example`
+              : `${u.username}@example.com`,
+          ),
+        ]);
+      },
+    },
+    {
+      route: 'POST /edit_profile/email/confirmation',
+      call: async (as) => {
+        await clearLinks();
+        return send(as, 'post', '/edit_profile/email/confirmation', { form: {} });
+      },
+      expected: toOwnAddress('/edit_profile/email/confirmation'),
+      verify: async (as) => {
+        const links = [];
+        for (const user of [alice, bob, root]) {
+          links.push(await linksOf(user, 'email_confirmation'));
+        }
+        expect([as.column, links]).toEqual([
+          as.column,
+          [alice, bob, root].map((u) => (u.id === as.user?.id ? 1 : 0)),
+        ]);
       },
     },
     {

@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { AuthService } from '../../src/auth/auth.service';
 import { FollowsService } from '../../src/follows/follows.service';
+import { MailSender } from '../../src/mail/mail-sender.service';
+import { OutboundEmail } from '../../src/mail/outbound-email.entity';
 import { Message } from '../../src/messages/message.entity';
 import { NotificationGroup } from '../../src/notifications/notification-group.entity';
 import { PostFanoutService } from '../../src/posts/post-fanout.service';
@@ -684,6 +686,59 @@ describe('Attack: script injection in everything a page shows', () => {
         expect(svg).not.toContain(payload);
       },
     );
+  });
+
+  describe('password reset and the email address', () => {
+    it.each(cases)(
+      'should show %s escaped in the refused forgot-password and address forms',
+      async (_name, payload) => {
+        const anonymous = new BrowserSession(t.app);
+        const forgot = await anonymous.submit('/auth/forgot_password', '/auth/forgot_password', {
+          email: payload,
+        });
+        expect(forgot.status).toBe(400);
+        expectSafePage('POST /auth/forgot_password', forgot);
+        expect(forgot.text).toContain(`value="${hbsEscape(payload.trim())}"`);
+        expectNotRaw('POST /auth/forgot_password', forgot.text, payload);
+
+        const change = await alicesBrowser.submit('/edit_profile/email', '/edit_profile/email', {
+          email: payload,
+          current_password: DEFAULT_PASSWORD,
+        });
+        expect(change.status).toBe(400);
+        expectSafePage('POST /edit_profile/email', change);
+        expect(change.text).toContain(`value="${hbsEscape(payload.trim())}"`);
+        expectNotRaw('POST /edit_profile/email', change.text, payload);
+      },
+    );
+
+    it.each(cases)('should answer %s as a link with a safe page', async (_name, payload) => {
+      const anonymous = new BrowserSession(t.app);
+      for (const route of ['/auth/reset_password/', '/auth/confirm_email/']) {
+        const path = `${route}${encodeURIComponent(payload)}`;
+        expectNotRaw(path, await page(anonymous, path, 410), payload);
+      }
+    });
+
+    it('should escape an address in the HTML part of the confirmation email, and keep it in the text part', async () => {
+      const email = "o'brien&co=x@example.com";
+      const res = await new BrowserSession(t.app).submit('/auth/register', '/auth/register', {
+        username: 'obrien',
+        email,
+        password: 'cat-on-the-mat',
+        password2: 'cat-on-the-mat',
+      });
+      expect(res.status).toBe(302);
+      const queued = await t.dataSource
+        .getRepository(OutboundEmail)
+        .findOneByOrFail({ toAddress: email });
+      expect(queued.htmlBody).toContain(hbsEscape(email));
+      expect(queued.htmlBody).not.toContain(email);
+      expect(queued.textBody).toContain(email);
+      await t.dataSource.getRepository(User).delete({ username: 'obrien' });
+      // Delivered before the suite ends: the sender's shutdown wait would hold the process.
+      await t.app.get(MailSender).idle();
+    });
   });
 
   describe('query parameters and paths echoed into pages', () => {
