@@ -2,6 +2,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { Browser, BrowserContext, Page } from 'playwright-core';
 import { EmailTokensService } from '../../src/auth/email-tokens.service';
 import { BlocksService } from '../../src/blocks/blocks.service';
+import { UnsubscribeLinks } from '../../src/digests/unsubscribe-links';
 import { TransactionService } from '../../src/database/transaction.service';
 import { FollowsService } from '../../src/follows/follows.service';
 import { MessagesService } from '../../src/messages/messages.service';
@@ -55,6 +56,12 @@ async function newPostWaiting(page: Page, w: World): Promise<void> {
   await waitUntilLive(page);
   await post(w, w.users.bob, 'Something new while alice reads');
   await page.waitForSelector('#new-posts:not([hidden])', { timeout: 10_000 });
+}
+
+/** The unsubscribe page of alice's digests (a signed link: no login needed). */
+async function openUnsubscribe(page: Page, w: World): Promise<void> {
+  const token = w.t.app.get(UnsubscribeLinks).token({ userId: w.users.alice.id, scope: 'all' });
+  await page.goto(`/unsubscribe/${token}`);
 }
 
 /**
@@ -240,6 +247,30 @@ const PAGES: PageCase[] = [
     // The page is open: the other rows find alice's address unconfirmed again.
     act: (_page, w) => setConfirmed(w, null),
   },
+  // Notification email: "also by email" on the settings page, and a digest's unsubscribe link
+  // opened logged out, as from a mail client.
+  {
+    name: 'edit profile, email preferences saved',
+    as: 'me',
+    path: '/edit_profile',
+    act: async (page) => {
+      await page.click('#email_follows');
+      await submitForm(page, 'form[action="/notifications/preferences"]');
+      await page.waitForSelector('#email-preferences #email-unconfirmed');
+    },
+  },
+  { name: 'unsubscribe, the question', as: 'anonymous', path: '/explore', act: openUnsubscribe },
+  {
+    name: 'unsubscribe, done',
+    as: 'anonymous',
+    path: '/explore',
+    act: async (page, w) => {
+      await openUnsubscribe(page, w);
+      await submitForm(page, 'form[action^="/unsubscribe/"]');
+      await page.waitForSelector('#unsubscribed');
+    },
+  },
+  { name: 'unsubscribe, a link that is not one', as: 'anonymous', path: '/unsubscribe/not-a-link' },
 ];
 
 /** The path of a fresh reset link of alice's, as the email would carry it. */

@@ -1,4 +1,5 @@
 import { Browser, BrowserContext, Page } from 'playwright-core';
+import { UnsubscribeLinks } from '../../src/digests/unsubscribe-links';
 import { MessagesService } from '../../src/messages/messages.service';
 import { PostsService } from '../../src/posts/posts.service';
 import { User } from '../../src/users/user.entity';
@@ -353,4 +354,41 @@ describe('Keyboard and screen reader use in a real browser', () => {
     expect(await page.inputValue('#post')).toBe('');
     expect(await counter()).toBe('140 characters left');
   }, 60_000);
+
+  it('should choose "also by email" from the keyboard: Tab to a box, Space, Enter on Save', async () => {
+    context = await loggedInContext(browser, t, alice);
+    const page = await context.newPage();
+    await page.goto('/edit_profile');
+    await tabTo(page, '#email_follows');
+    // The group and why mail may not come yet are what a screen reader reads with the box.
+    expect(
+      await page.$eval('#email_follows', (el) =>
+        el.closest('fieldset')?.getAttribute('aria-describedby'),
+      ),
+    ).toBe('email-preferences-help email-unconfirmed');
+    await page.keyboard.press('Space');
+    await tabTo(page, 'form[action="/notifications/preferences"] button[type="submit"]');
+    await landAfter(page, () => page.keyboard.press('Enter'));
+    expect(await page.isChecked('#email_follows')).toBe(true);
+    await expect(
+      t.dataSource.getRepository(User).findOneByOrFail({ id: alice.id }),
+    ).resolves.toMatchObject({ emailFollows: true });
+  });
+
+  it("should unsubscribe from a digest's link with the keyboard, logged out", async () => {
+    context = await browser.newContext({ baseURL: t.baseUrl });
+    const page = await context.newPage();
+    const token = t.app.get(UnsubscribeLinks).token({ userId: alice.id, scope: 'all' });
+    await page.goto(`/unsubscribe/${token}`);
+    await tabTo(page, '#unsubscribe-button');
+    const done = await landAfter(page, () => page.keyboard.press('Enter'));
+    expect(done?.status()).toBe(200);
+    expect(await page.textContent('#unsubscribed p.lead')).toBe(
+      "You won't get these emails any more.",
+    );
+    await tabTo(page, '#unsubscribed a[href="/edit_profile#notification-preferences"]');
+    await expect(
+      t.dataSource.getRepository(User).findOneByOrFail({ id: alice.id }),
+    ).resolves.toMatchObject({ emailMentions: false, emailMessages: false });
+  });
 });
