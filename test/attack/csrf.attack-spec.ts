@@ -4,6 +4,7 @@ import { EmailTokensService } from '../../src/auth/email-tokens.service';
 import { PasswordResetService } from '../../src/auth/password-reset.service';
 import { Session } from '../../src/auth/session.entity';
 import { Block } from '../../src/blocks/block.entity';
+import { UnsubscribeLinks } from '../../src/digests/unsubscribe-links';
 import { Follow } from '../../src/follows/follow.entity';
 import { FollowsService } from '../../src/follows/follows.service';
 import { Message } from '../../src/messages/message.entity';
@@ -590,4 +591,97 @@ describe('Attack: cross-site request forgery on every form', () => {
     });
     // A login per form: more than the default time on a busy machine.
   }, 120_000);
+});
+
+/**
+ * The one form that takes no CSRF token, by design: the unsubscribe link of notification email
+ * (POST /unsubscribe/:token). RFC 8058 one-click unsubscribe has the mail client post
+ * `List-Unsubscribe=One-Click` to the link with no cookies at all, so there is no token to
+ * check; the link is HMAC-signed for one account instead, so a forged request can only do what
+ * the owner of a genuine link can (turn that account's emails off), and an altered link is
+ * refused. These cases pin that down: what a forged form can't do elsewhere, it can't do here
+ * without the signed link either.
+ */
+describe('Attack: cross-site requests to the unsubscribe link (CSRF-exempt by design)', () => {
+  let t: TestApp;
+  let alice: User;
+  let link: string;
+  const EMAIL_ON = { emailFollows: true, emailMentions: true, emailMessages: true };
+  const emailChoices = async () => {
+    const row = await t.dataSource.getRepository(User).findOneByOrFail({ id: alice.id });
+    return {
+      emailFollows: row.emailFollows,
+      emailMentions: row.emailMentions,
+      emailMessages: row.emailMessages,
+    };
+  };
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    alice = await createUser(t.app, 'alice');
+    link = `/unsubscribe/${t.app.get(UnsubscribeLinks).token({ userId: alice.id, scope: 'all' })}`;
+  });
+
+  afterAll(() => t.close());
+
+  beforeEach(() => t.dataSource.getRepository(User).update({ id: alice.id }, EMAIL_ON));
+
+  const crossSite = (path: string) =>
+    request(t.app.getHttpServer())
+      .post(path)
+      .set('Origin', EVIL)
+      .set('Referer', `${EVIL}/csrf.html`)
+      .set('Sec-Fetch-Site', 'cross-site');
+
+  it.each([
+    [
+      'a one-click POST from a mail client (no cookies, no token)',
+      (path: string) =>
+        request(t.app.getHttpServer()).post(path).type('form').send('List-Unsubscribe=One-Click'),
+    ],
+    [
+      'a cross-site form with no token',
+      (path: string) => crossSite(path).type('form').send({ 'List-Unsubscribe': 'One-Click' }),
+    ],
+    [
+      'a cross-site text/plain body',
+      (path: string) =>
+        crossSite(path).set('Content-Type', 'text/plain').send('List-Unsubscribe=One-Click'),
+    ],
+  ])(
+    "should accept %s with the signed link: only that account's emails go off",
+    async (_name, post) => {
+      const res = await post(link);
+      expect(res.status).toBe(200);
+      await expect(emailChoices()).resolves.toEqual({
+        emailFollows: false,
+        emailMentions: false,
+        emailMessages: false,
+      });
+    },
+  );
+
+  it('should refuse the same requests with 400 when the link was altered, changing nothing', async () => {
+    const [id, , signature] = link.slice('/unsubscribe/'.length).split('.');
+    const altered = [
+      `/unsubscribe/${id}.messages.${signature}`,
+      `/unsubscribe/${Number(id) + 1}.all.${signature}`,
+      `/unsubscribe/${id}.all.${'A'.repeat(43)}`,
+    ];
+    const statuses = [];
+    for (const path of altered) {
+      statuses.push((await crossSite(path).type('form').send('List-Unsubscribe=One-Click')).status);
+    }
+    expect(statuses).toEqual([400, 400, 400]);
+    await expect(emailChoices()).resolves.toEqual(EMAIL_ON);
+  });
+
+  it('should change nothing on a GET of the link (scanners and previews open links)', async () => {
+    const get = await request(t.app.getHttpServer())
+      .get(`${link}?List-Unsubscribe=One-Click`)
+      .set('Accept', 'text/html');
+    const head = await request(t.app.getHttpServer()).head(link);
+    expect([get.status, head.status]).toEqual([200, 200]);
+    await expect(emailChoices()).resolves.toEqual(EMAIL_ON);
+  });
 });

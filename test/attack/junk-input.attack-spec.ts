@@ -5,6 +5,7 @@ import { AuthService } from '../../src/auth/auth.service';
 import { EmailToken } from '../../src/auth/email-token.entity';
 import { EmailTokensService } from '../../src/auth/email-tokens.service';
 import { PasswordResetService } from '../../src/auth/password-reset.service';
+import { UnsubscribeLinks } from '../../src/digests/unsubscribe-links';
 import { Follow } from '../../src/follows/follow.entity';
 import { Message } from '../../src/messages/message.entity';
 import { NotificationGroup } from '../../src/notifications/notification-group.entity';
@@ -437,7 +438,7 @@ describe('Attack: junk characters in text input', () => {
       await expect(counts()).resolves.toEqual(before);
     });
 
-    it('should read only the six checkboxes from the preferences form, whatever else it carries', async () => {
+    it('should read only the preference checkboxes from the preferences form, whatever else it carries', async () => {
       const account = await susansAccount();
       const res = await browser.submit('/edit_profile', '/notifications/preferences', {
         notify_messages: 'on',
@@ -516,6 +517,50 @@ describe('Attack: junk characters in text input', () => {
         }
       },
     );
+  });
+
+  describe('unsubscribe links', () => {
+    const http = () => request(t.app.getHttpServer());
+    const emailChoicesOf = async (user: User) => {
+      const row = await users().findOneByOrFail({ id: user.id });
+      return [row.emailFollows, row.emailMentions, row.emailMessages, row.emailAnnouncements];
+    };
+
+    it('should answer a link with a junk character anywhere with 400, never a 5xx, changing nothing', async () => {
+      const token = t.app.get(UnsubscribeLinks).token({ userId: susan.id, scope: 'all' });
+      const before = await emailChoicesOf(susan);
+      await fc.assert(
+        fc.asyncProperty(fc.nat({ max: token.length }), controlChar, async (at, junk) => {
+          const path = `/unsubscribe/${encodeURIComponent(token.slice(0, at) + junk + token.slice(at))}`;
+          const get = await http().get(path).set('Accept', 'text/html');
+          const post = await http().post(path).type('form').send('List-Unsubscribe=One-Click');
+          expect([get.status, post.status]).toEqual([400, 400]);
+        }),
+        { numRuns: 50 },
+      );
+      await expect(emailChoicesOf(susan)).resolves.toEqual(before);
+    });
+
+    it.each([
+      ['a lone surrogate, percent-encoded', '%ED%A0%80'],
+      ['malformed percent-encoding', '%E0%A4%A'],
+      ['an encoded slash', '1%2Fall%2Fx'],
+      ['a token of 10000 characters', `1.all.${'A'.repeat(10_000)}`],
+      ['a NUL byte', '1.all.%00'],
+      ['dots only', '..'],
+    ])('should answer %s in the link with a 4xx, never a 5xx', async (_name, raw) => {
+      const before = await emailChoicesOf(susan);
+      const get = await http().get(`/unsubscribe/${raw}`).set('Accept', 'text/html');
+      const post = await http()
+        .post(`/unsubscribe/${raw}`)
+        .type('form')
+        .send('List-Unsubscribe=One-Click');
+      expect([
+        get.status >= 400 && get.status < 500,
+        post.status >= 400 && post.status < 500,
+      ]).toEqual([true, true]);
+      await expect(emailChoicesOf(susan)).resolves.toEqual(before);
+    });
   });
 
   describe('password reset and the email address', () => {

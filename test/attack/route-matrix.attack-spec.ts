@@ -7,6 +7,7 @@ import { PasswordResetService } from '../../src/auth/password-reset.service';
 import { verifyPassword } from '../../src/auth/passwords';
 import { Session } from '../../src/auth/session.entity';
 import { Block } from '../../src/blocks/block.entity';
+import { UnsubscribeLinks } from '../../src/digests/unsubscribe-links';
 import { Follow } from '../../src/follows/follow.entity';
 import { FollowsService } from '../../src/follows/follows.service';
 import { Message } from '../../src/messages/message.entity';
@@ -129,6 +130,29 @@ describe('Attack: every route x every role', () => {
     mentionsFromFollowingOnly: false,
     messagesFromFollowingOnly: false,
   };
+  /** A new account's email choices, and what an unsubscribe link of scope "all" leaves. */
+  const EMAIL_DEFAULTS = {
+    emailFollows: false,
+    emailMentions: true,
+    emailMessages: true,
+    emailAnnouncements: false,
+  };
+  const EMAIL_OFF = {
+    emailFollows: false,
+    emailMentions: false,
+    emailMessages: false,
+    emailAnnouncements: false,
+  };
+  const emailChoicesOf = async (user: User) => {
+    const row = await users().findOneByOrFail({ id: user.id });
+    return Object.fromEntries(
+      Object.keys(EMAIL_DEFAULTS).map((key) => [key, row[key as keyof User]]),
+    );
+  };
+  /** Alice's and bob's email choices as a new account's (the preferences form changes them). */
+  const resetEmailChoices = () => users().update({ id: In([alice.id, bob.id]) }, EMAIL_DEFAULTS);
+  const unsubscribeToken = (user: User) =>
+    t.app.get(UnsubscribeLinks).token({ userId: user.id, scope: 'all' });
   const preferencesOf = async (user: User) => {
     const row = await users().findOneByOrFail({ id: user.id });
     return Object.fromEntries(
@@ -1373,6 +1397,55 @@ describe('Attack: every route x every role', () => {
       route: 'GET /api/admin/stats',
       call: get('/api/admin/stats'),
       expected: adminApi('200'),
+    },
+    // Notification email's unsubscribe link: public (a mail client posts to it with no cookies),
+    // the signed token is the only thing that decides, whoever calls.
+    {
+      route: "GET /unsubscribe/:token (alice's link)",
+      call: async (as) => {
+        await resetEmailChoices();
+        return send(as, 'get', `/unsubscribe/${unsubscribeToken(alice)}`);
+      },
+      expected: everyone('200'),
+      verify: async (as) => {
+        // Only a question: nothing changes on a GET.
+        expect([as.column, await emailChoicesOf(alice)]).toEqual([as.column, EMAIL_DEFAULTS]);
+      },
+    },
+    {
+      route: "POST /unsubscribe/:token (alice's link)",
+      call: async (as) => {
+        await resetEmailChoices();
+        return send(as, 'post', `/unsubscribe/${unsubscribeToken(alice)}`, {
+          form: { 'List-Unsubscribe': 'One-Click' },
+        });
+      },
+      expected: everyone('200'),
+      verify: async (as) => {
+        // Alice's emails off, whoever followed her link; nobody else's.
+        const checks = [await emailChoicesOf(alice), await emailChoicesOf(bob)];
+        expect([as.column, checks]).toEqual([as.column, [EMAIL_OFF, EMAIL_DEFAULTS]]);
+      },
+    },
+    {
+      route: "POST /unsubscribe/:token (alice's link, bob's id)",
+      call: async (as) => {
+        await resetEmailChoices();
+        const token = unsubscribeToken(alice);
+        return send(as, 'post', `/unsubscribe/${bob.id}${token.slice(token.indexOf('.'))}`, {
+          form: { 'List-Unsubscribe': 'One-Click' },
+        });
+      },
+      expected: everyone('400'),
+      verify: async (as) => {
+        const checks = [await emailChoicesOf(alice), await emailChoicesOf(bob)];
+        expect([as.column, checks]).toEqual([as.column, [EMAIL_DEFAULTS, EMAIL_DEFAULTS]]);
+      },
+    },
+    {
+      route: 'GET /unsubscribe/:token (not a token)',
+      call: get('/unsubscribe/nothing-signed'),
+      expected: everyone('400'),
     },
     {
       route: 'GET /no-such-page',

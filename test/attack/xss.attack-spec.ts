@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { AuthService } from '../../src/auth/auth.service';
+import { UnsubscribeLinks } from '../../src/digests/unsubscribe-links';
 import { FollowsService } from '../../src/follows/follows.service';
 import { MailSender } from '../../src/mail/mail-sender.service';
 import { OutboundEmail } from '../../src/mail/outbound-email.entity';
@@ -789,6 +790,12 @@ describe('Attack: script injection in everything a page shows', () => {
       expectNotRaw(notFound, await page(bobsBrowser, notFound, 404), payload);
       const badAfter = `/conversations/alice/messages?after=${q}`;
       expectNotRaw(badAfter, await page(bobsBrowser, badAfter, 400), payload);
+      // The unsubscribe page, for anyone: a link that is not one is refused without echoing it,
+      // and a genuine one shows nothing of its query.
+      const badLink = `/unsubscribe/${q}`;
+      expectNotRaw(badLink, await page(anonymous, badLink, 400), payload);
+      const link = `/unsubscribe/${t.app.get(UnsubscribeLinks).token({ userId: alice.id, scope: 'all' })}`;
+      expectNotRaw(link, await page(anonymous, `${link}?x=${q}&lang=${q}`), payload);
       // Fragments: the live posts (junk ids are left out) and a card.
       for (const path of [`/posts/live?ids=${q}`, `/user/alice/card?x=${q}`]) {
         expectNotRaw(path, await page(bobsBrowser, path), payload);
