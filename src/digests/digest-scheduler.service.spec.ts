@@ -81,9 +81,24 @@ describe(DigestScheduler.name, () => {
 
   it('should wait for the run and give the lease up at shutdown, and run no more', async () => {
     leases.acquire.mockResolvedValue(true);
-    await sut.beforeApplicationShutdown();
+    let finish: (queued: number) => void = () => undefined;
+    digests.runOnce.mockReturnValueOnce(new Promise<number>((resolve) => (finish = resolve)));
+    const running = sut.tick();
+    await new Promise((resolve) => setImmediate(resolve));
+    const stopped = sut.beforeApplicationShutdown();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(leases.release).not.toHaveBeenCalled();
+    finish(0);
+    await Promise.all([running, stopped]);
     expect(leases.release).toHaveBeenCalledWith(DIGEST_LEASE);
     await sut.tick();
-    expect(digests.runOnce).not.toHaveBeenCalled();
+    expect(digests.runOnce).toHaveBeenCalledTimes(1);
+  });
+
+  it('should leave the lease alone at shutdown when another process holds it', async () => {
+    leases.acquire.mockResolvedValue(false);
+    await sut.tick();
+    await sut.beforeApplicationShutdown();
+    expect(leases.release).not.toHaveBeenCalled();
   });
 });

@@ -27,6 +27,8 @@ export class DigestScheduler implements OnApplicationBootstrap, BeforeApplicatio
   private readonly tickMs: number;
   private running: Promise<void> | null = null;
   private stopped = false;
+  /** Whether this process took the lease at its last try (then it releases it at shutdown). */
+  private held = false;
 
   constructor(
     private readonly leases: LeasesService,
@@ -50,6 +52,9 @@ export class DigestScheduler implements OnApplicationBootstrap, BeforeApplicatio
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     await this.running;
+    if (!this.held) {
+      return;
+    }
     await this.leases
       .release(DIGEST_LEASE)
       .catch((error: unknown) => this.logger.warn(`Lease not released: ${String(error)}`));
@@ -82,7 +87,11 @@ export class DigestScheduler implements OnApplicationBootstrap, BeforeApplicatio
     }
   }
 
-  private renew(): Promise<boolean> {
-    return this.stopped ? Promise.resolve(false) : this.leases.acquire(DIGEST_LEASE, this.leaseMs);
+  private async renew(): Promise<boolean> {
+    if (this.stopped) {
+      return false;
+    }
+    this.held = await this.leases.acquire(DIGEST_LEASE, this.leaseMs);
+    return this.held;
   }
 }
