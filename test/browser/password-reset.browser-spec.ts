@@ -152,4 +152,48 @@ describe('Password reset in a real browser', () => {
     expect(await page.textContent('h1')).toBe('This link has expired or was already used');
     expect(await page.getAttribute('main a.btn', 'href')).toBe('/auth/forgot_password');
   });
+
+  /** Presses Tab until the element matching `selector` has focus (at most `limit` times). */
+  async function tabTo(page: Page, selector: string, limit = 40): Promise<void> {
+    for (let i = 0; i < limit; i++) {
+      if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) {
+        return;
+      }
+      await page.keyboard.press('Tab');
+    }
+    throw new Error(`Tab never reached ${selector}`);
+  }
+
+  it('should ask for a reset link and send the confirmation again from the keyboard alone', async () => {
+    const anonymous = await browser.newContext({ baseURL: t.baseUrl });
+    contexts.push(anonymous);
+    const page = await anonymous.newPage();
+    const sent = smtp.received.length;
+    await page.goto('/auth/login');
+    await tabTo(page, '#forgot-password-link');
+    await Promise.all([page.waitForURL('**/auth/forgot_password'), page.keyboard.press('Enter')]);
+    await tabTo(page, '#email');
+    await page.keyboard.type('susan@example.com');
+    await pressEnterAndWait(page);
+    expect(await page.textContent('[role="alert"]')).toContain(
+      'If an account exists for that address',
+    );
+
+    await smtp.waitForCount(sent + 1);
+
+    // Logged in, the address not confirmed yet: the button on the profile page.
+    const mine = await loggedInContext(browser, t, susan);
+    contexts.push(mine);
+    const profile = await mine.newPage();
+    await profile.goto('/edit_profile');
+    expect(await profile.getAttribute('#email-status', 'data-confirmed')).toBe('false');
+    await tabTo(profile, 'form[action="/edit_profile/email/confirmation"] button');
+    await pressEnterAndWait(profile);
+    expect(new URL(profile.url()).hash).toBe('#email-address');
+    expect(await profile.textContent('[role="alert"]')).toContain(
+      "We've sent a new confirmation link to susan@example.com.",
+    );
+    const [, confirmation] = (await smtp.waitForCount(sent + 2)).slice(sent);
+    expect(confirmation.subject).toBe('Confirm your email address for Microblog');
+  });
 });
