@@ -44,9 +44,7 @@ export class DigestEmails {
       unsubscribePageUrl: `${unsubscribeUrl}?lang=${lang}`,
       footer: this.i18n.t('email.footer_why', { lang, args: { username: user.username } }),
     };
-    // The subject is rendered first: the HTML layout's <title> shows it.
-    const { subject } = this.templates.render('digest', lang, context);
-    const { text, html } = this.templates.render('digest', lang, { ...context, subject });
+    const { subject, text, html } = this.templates.render('digest', lang, context);
     return {
       kind: 'digest',
       to: user.email,

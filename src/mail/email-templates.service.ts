@@ -33,11 +33,12 @@ export class EmailTemplates {
 
   render(name: string, lang: string, context: object): RenderedEmail {
     const locals = { ...context, i18nLang: supportedLanguage(lang) };
-    const html = this.template(`${name}.html`, false)(locals);
+    const subject = this.template(`${name}.subject`, true)(locals).replace(/\s+/g, ' ').trim();
+    const body = this.template(`${name}.html`, false)(locals);
     return {
-      subject: this.template(`${name}.subject`, true)(locals).replace(/\s+/g, ' ').trim(),
+      subject,
       text: this.template(`${name}.text`, true)(locals),
-      html: this.template('layout.html', false)({ ...locals, body: html }),
+      html: this.template('layout.html', false)({ ...locals, subject, body }),
     };
   }
 
