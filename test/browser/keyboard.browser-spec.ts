@@ -272,6 +272,12 @@ describe('Keyboard and screen reader use in a real browser', () => {
       await page.goto(path);
       for (let i = 0; i < 40; i++) {
         await page.keyboard.press('Tab');
+        // A username opens its profile card once the card is fetched: its Follow button comes
+        // next in the tab order only then.
+        await page.waitForFunction(() => {
+          const el = document.activeElement;
+          return !el?.hasAttribute('data-user-card') || el.getAttribute('aria-expanded') === 'true';
+        });
         const focused = await page.evaluate(() => {
           const el = document.activeElement;
           if (!el || el === document.body) {
