@@ -24,8 +24,8 @@
  * groups and 20 runs, into timeline-quick.{json,md}. --render: only the markdown again, from
  * the saved JSON. Figures only; nothing passes or fails.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import {
   DataSource,
@@ -34,14 +34,13 @@ import {
   ObjectLiteral,
   SelectQueryBuilder,
 } from 'typeorm';
-import { resolveDataSourceOptions } from '../src/database/data-source-options';
 import {
   NotificationGroup,
   NotificationKind,
 } from '../src/notifications/notification-group.entity';
 import { exploreQuery, homeTimelineQuery, profileQuery } from '../src/posts/timelines';
-import { createScratchDatabase } from '../test/utils/mysql';
 import { latencies, Latencies, now, option } from './lib';
+import { Dialect, insertRows, label, log, openTarget, random, stamp, Target } from './seed';
 
 const QUICK = process.argv.includes('--quick');
 const LARGEST = Number(option('posts') ?? (QUICK ? 1e4 : 1e6));
@@ -64,8 +63,6 @@ const BLOCKED_BY_VIEWER = 20;
 
 const PAGE = 26;
 const DEEP_OFFSET = 250;
-/** Rows per multi-row INSERT: under SQLite's 32,766 parameters for the widest table. */
-const BATCH = 2_000;
 /** Posts per transaction, with their timeline rows (about 11 a post). */
 const CHUNK = 100_000;
 /** Posts start here, one every POST_EVERY ms on average: 10^6 posts span about a year. */
@@ -89,25 +86,6 @@ const SETTINGS = {
   deepOffset: DEEP_OFFSET,
 };
 type Settings = typeof SETTINGS;
-
-type Dialect = 'sqlite' | 'mariadb';
-
-const log = (line: string) => process.stderr.write(`${line}\n`);
-const stamp = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
-const label = (posts: number) =>
-  posts >= 1e6 ? `${posts / 1e6}M` : posts >= 1e3 ? `${posts / 1e3}k` : String(posts);
-
-/** A seeded generator (mulberry32): every run builds the same data. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffled(ids: number[], rng: () => number): number[] {
   const out = [...ids];
@@ -174,22 +152,6 @@ function buildGraph(): Graph {
 
 // ---------------------------------------------------------------------------------------------
 // Seeding
-
-async function insertRows(
-  m: EntityManager,
-  table: string,
-  columns: string[],
-  rows: unknown[][],
-): Promise<void> {
-  const tuple = `(${columns.map(() => '?').join(', ')})`;
-  for (let i = 0; i < rows.length; i += BATCH) {
-    const batch = rows.slice(i, i + BATCH);
-    await m.query(
-      `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array<string>(batch.length).fill(tuple).join(', ')}`,
-      batch.flat(),
-    );
-  }
-}
 
 async function seedUsersAndFollows(db: DataSource, graph: Graph): Promise<void> {
   const created = stamp(EPOCH - 400 * 86_400_000);
@@ -321,62 +283,6 @@ async function growPosts(
   await db.query(
     'UPDATE users SET posts_count = (SELECT COUNT(*) FROM posts p WHERE p.author_id = users.id)',
   );
-}
-
-// ---------------------------------------------------------------------------------------------
-// Databases
-
-interface Target {
-  dialect: Dialect;
-  db: DataSource;
-  version: string;
-  /** Makes the planner's statistics current (MariaDB) after a seeding step. */
-  analyze(): Promise<void>;
-  close(): Promise<void>;
-}
-
-async function openSqlite(): Promise<Target> {
-  const dir = mkdtempSync(join(tmpdir(), 'timeline-bench-'));
-  const db = await new DataSource(
-    await resolveDataSourceOptions({ url: `sqlite:${join(dir, 'bench.sqlite')}`, poolSize: 1 }),
-  ).initialize();
-  await db.runMigrations();
-  await db.query('PRAGMA journal_mode = WAL');
-  await db.query('PRAGMA synchronous = OFF');
-  const [{ version }]: { version: string }[] = await db.query('SELECT sqlite_version() AS version');
-  return {
-    dialect: 'sqlite',
-    db,
-    version: `SQLite ${version}`,
-    analyze: async () => {},
-    close: async () => {
-      await db.destroy();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function openMariadb(): Promise<Target> {
-  const scratch = await createScratchDatabase();
-  const db = await new DataSource(
-    await resolveDataSourceOptions({ url: scratch.url, poolSize: 2 }),
-  ).initialize();
-  await db.runMigrations();
-  const [{ version }]: { version: string }[] = await db.query('SELECT VERSION() AS version');
-  return {
-    dialect: 'mariadb',
-    db,
-    version: /mariadb/i.test(version) ? `MariaDB ${version}` : `MySQL ${version}`,
-    analyze: async () => {
-      await db.query(
-        'ANALYZE TABLE users, follows, blocks, posts, timeline_entries, notification_groups',
-      );
-    },
-    close: async () => {
-      await db.destroy();
-      await scratch.drop();
-    },
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -597,7 +503,7 @@ async function benchDatabase(
   graph: Graph,
   measured: (result: DatabaseResult) => void,
 ): Promise<void> {
-  const target = dialect === 'sqlite' ? await openSqlite() : await openMariadb();
+  const target = await openTarget(dialect, 'timeline-bench-');
   const sample: Sample = {
     homes: graph.samples,
     viewer: graph.samples[1].userId,

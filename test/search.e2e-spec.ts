@@ -1,5 +1,7 @@
 import request from 'supertest';
 import { BlocksService } from '../src/blocks/blocks.service';
+import { Fts5PostSearch } from '../src/search/fts5-post-search';
+import { InnodbPostSearch } from '../src/search/innodb-post-search';
 import { Post } from '../src/posts/post.entity';
 import { PostsService } from '../src/posts/posts.service';
 import { Role, User } from '../src/users/user.entity';
@@ -122,6 +124,33 @@ describe('Search (e2e)', () => {
       'kiwi mango',
       'kiwi mango',
       'a mango and a kiwi and some other words around them',
+    ]);
+  });
+
+  it('should rank only the newest candidates, the best of them first', async () => {
+    await filler();
+    const best = await post(alice, 'kiwi kiwi kiwi kiwi');
+    const newer = [];
+    for (let i = 1; i <= 4; i++) {
+      newer.push(await post(alice, `kiwi and the other words number ${i}`));
+    }
+    const blocked = await post(bob, 'kiwi kiwi kiwi from bob, blocked');
+    await t.app.get(BlocksService).block(carol, bob);
+    // The engines as the module builds them, with 3 candidates instead of 10,000.
+    const engine =
+      t.dialect === 'sqlite'
+        ? new Fts5PostSearch(t.dataSource, 3)
+        : new InnodbPostSearch(t.dataSource, { candidates: 3 });
+    const hits = await engine.search(['kiwi'], carol.id, { offset: 0, limit: 10 });
+    // The three newest posts carol may see: not the best match, nor bob's, which she blocked.
+    expect(hits.ids).toEqual([newer[3].id, newer[2].id, newer[1].id]);
+    expect(hits.ids).not.toContain(best.id);
+    expect(hits.ids).not.toContain(blocked.id);
+    // With the module's 10,000 the best match ranks first.
+    expect(bodies(await search(c, 'kiwi'))).toEqual([
+      'kiwi kiwi kiwi kiwi',
+      'kiwi and the other words number 4',
+      'kiwi and the other words number 3',
     ]);
   });
 

@@ -9,7 +9,16 @@ export interface PostSearchHits {
   ids: number[];
   /** The terms that were searched for: an engine may be unable to search some (see InnoDB). */
   terms: string[];
+  /** The engine gave up: so many posts hold the terms that ranking them took too long. */
+  tooBroad?: boolean;
 }
+
+/**
+ * Ranking reads every candidate, so only the newest this many posts that hold every term (and
+ * that the reader may see) are ranked: a common word costs no more than this many matches. At
+ * 10^6 posts a word in 8% of them took 224 ms to rank in full on SQLite (bench/search.ts).
+ */
+export const SEARCH_CANDIDATES_MAX = 10_000;
 
 /**
  * What the search module needs of a full-text engine. One implementation per database today
@@ -19,8 +28,8 @@ export interface PostSearchHits {
  */
 export interface PostSearchEngine {
   /**
-   * The posts that contain every one of `terms` (folded words, see parseSearchQuery), ranked,
-   * without those of the authors `viewerId` blocked.
+   * The posts that contain every one of `terms` (folded words, see parseSearchQuery), without
+   * those of the authors `viewerId` blocked: the newest SEARCH_CANDIDATES_MAX of them ranked.
    */
   search(terms: readonly string[], viewerId: number, window: SearchWindow): Promise<PostSearchHits>;
 }

@@ -1,6 +1,6 @@
 import { renderPostBody } from '../posts/post-text';
 import { foldWord } from '../posts/post-words';
-import { INNODB_DEFAULT_STOPWORDS, innodbSearchable } from './innodb-post-search';
+import { INNODB_DEFAULT_STOPWORDS, innodbSearchable } from './innodb-token-rules';
 import {
   fts5Match,
   innodbBooleanMatch,

@@ -17,6 +17,8 @@ export interface SearchPage {
   max: number;
   /** Words of the query that were not searched for (too many, or not in the index), listed. */
   ignored: string;
+  /** The engine gave up: too many posts hold the words to rank them in time. */
+  tooBroad: boolean;
   posts: (PostView & { highlight: Highlight })[];
   pager: Pager;
 }
@@ -50,6 +52,7 @@ export class SearchService {
       cut: query.cut,
       max: SEARCH_QUERY_MAX,
       ignored: [...query.terms.filter((term) => !highlight.has(term)), ...query.extra].join(', '),
+      tooBroad: hits.tooBroad ?? false,
       posts: (await this.posts.views(found, viewer)).map((view) => ({ ...view, highlight })),
       pager: lookaheadPager('/search', page, hits.ids.length, { q: query.text }),
     };
