@@ -58,7 +58,10 @@ export class MailSender implements OnApplicationBootstrap, BeforeApplicationShut
     this.stopped = true;
     const running = this.running;
     if (running) {
-      await Promise.race([running, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_WAIT_MS))]);
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_WAIT_MS)));
+      await Promise.race([running, waited]);
+      clearTimeout(timer);
     }
     this.transport?.close();
   }
