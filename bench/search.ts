@@ -12,11 +12,12 @@
  * FTS5 triggers, the InnoDB FULLTEXT index). MariaDB gets ANALYZE TABLE after each step.
  *
  * For each query (a rare word, a middling one, a common one, a very common one, two common
- * ones, Cyrillic ones, a stopword with a word, junk with operators) at every size: the app's own engine call
- * (Fts5PostSearch / InnodbPostSearch.search, as SearchService makes it, after parseSearchQuery),
- * first page and a deep page (offset 250), 26 rows; p50/p99/max over --runs runs (100 by
- * default, or as many as fit in 5 s when a query is slow); how many posts match; and the plan
- * (SQLite `EXPLAIN QUERY PLAN`, MariaDB `EXPLAIN`).
+ * ones, Cyrillic ones, a stopword with a word, junk with operators; and the common one with
+ * every match ranked, what the cap of SEARCH_CANDIDATES_MAX saves) at every size: the app's
+ * own engine call (Fts5PostSearch / InnodbPostSearch.search, as SearchService makes it, after
+ * parseSearchQuery), first page and a deep page (offset 250), 26 rows; p50/p99/max over --runs
+ * runs (100 by default, or as many as fit in 5 s when a query is slow); how many posts match;
+ * and the plan (SQLite `EXPLAIN QUERY PLAN`, MariaDB `EXPLAIN`).
  *
  * Prints a markdown table to stdout (progress goes to stderr) and writes
  * bench/results/<--name or search>.{json,md}. --quick: up to 10^4 posts and 10 runs, into
@@ -199,13 +200,19 @@ async function growPosts(
 interface QueryCase {
   name: string;
   q: string;
+  /** Ranks every match instead of the newest SEARCH_CANDIDATES_MAX: what the cap saves. */
+  uncapped?: boolean;
 }
+
+/** More candidates than any size has posts. */
+const EVERY_MATCH = 1_000_000_000;
 
 /** Words by their rank in the vocabulary, so each query's frequency is known in advance. */
 const QUERIES: QueryCase[] = [
   { name: 'rare word', q: WORDS[8_000] },
   { name: 'middling word', q: WORDS[100] },
   { name: 'common word', q: 'day' },
+  { name: 'common word, every match ranked', q: 'day', uncapped: true },
   { name: 'very common word', q: 'and' },
   { name: 'two common words', q: 'day time' },
   { name: 'Cyrillic, common', q: 'ПРИВЕТ' },
@@ -256,18 +263,26 @@ interface ExplainRow {
   Extra: string | null;
 }
 
-async function plan(target: Target, terms: string[], offset: number): Promise<string[]> {
+async function plan(
+  target: Target,
+  terms: string[],
+  offset: number,
+  candidates: number,
+): Promise<string[]> {
   if (terms.length === 0) {
     return ['(no terms: no statement)'];
   }
   const window = { offset, limit: PAGE };
   if (target.dialect === 'sqlite') {
-    const [sql, params] = fts5SearchStatement(terms, VIEWER, window);
+    const [sql, params] = fts5SearchStatement(terms, VIEWER, window, candidates);
     const rows: { detail: string }[] = await target.db.query(`EXPLAIN QUERY PLAN ${sql}`, params);
     return rows.map((r) => r.detail);
   }
   // EXPLAIN takes no SET STATEMENT: the statement without its time limit.
-  const [sql, params] = innodbSearchStatement(terms, VIEWER, window, { timeLimitMs: null });
+  const [sql, params] = innodbSearchStatement(terms, VIEWER, window, {
+    candidates,
+    timeLimitMs: null,
+  });
   const rows: ExplainRow[] = await target.db.query(`EXPLAIN ${sql}`, params);
   return rows.map(
     (r) =>
@@ -306,7 +321,12 @@ async function measure(
     rows: first.ids.length,
     terms: first.terms,
     tooBroad,
-    plan: await plan(target, first.terms, offset),
+    plan: await plan(
+      target,
+      first.terms,
+      offset,
+      query.uncapped ? EVERY_MATCH : SEARCH_CANDIDATES_MAX,
+    ),
     ...latencies(times),
   };
 }
@@ -353,6 +373,10 @@ async function benchDatabase(
   const target = await openTarget(dialect, 'search-bench-');
   const engine =
     dialect === 'sqlite' ? new Fts5PostSearch(target.db) : new InnodbPostSearch(target.db);
+  const uncapped =
+    dialect === 'sqlite'
+      ? new Fts5PostSearch(target.db, EVERY_MATCH)
+      : new InnodbPostSearch(target.db, { candidates: EVERY_MATCH });
   const result: DatabaseResult = { dialect, version: target.version, sizes: [] };
   try {
     log(`[${dialect}] ${target.version}: users and blocks`);
@@ -370,7 +394,7 @@ async function benchDatabase(
       const queries: QueryResult[] = [];
       for (const query of QUERIES) {
         for (const page of ['first', 'deep'] as const) {
-          queries.push(await measure(target, engine, query, page));
+          queries.push(await measure(target, query.uncapped ? uncapped : engine, query, page));
         }
       }
       result.sizes.push({
