@@ -25,7 +25,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['*.js', 'test/setup/*.js'],
+    files: ['*.js', 'test/setup/*.js', 'bench/*.js'],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -1,7 +1,7 @@
 /** What every bench scenario shares: processes, load processes, /proc figures, statistics. */
 import Database from 'better-sqlite3';
 import { ChildProcess, fork, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import jwt from 'jsonwebtoken';
@@ -112,13 +112,19 @@ export interface Server {
 }
 
 /** A reference server of bench/ speaking the floor's contract, run as floor-server.ts is. */
-async function startReference(name: string, file: string, port: number): Promise<Server> {
+async function startReference(
+  name: string,
+  file: string,
+  port: number,
+  nodeArgs: string[] = [],
+  env: Record<string, string> = {},
+): Promise<Server> {
   // Transpile-only still emits the decorator metadata Nest needs: ts-node reads tsconfig.json
   // (experimentalDecorators, emitDecoratorMetadata) from the working directory.
   const child = fork(join(__dirname, file), [], {
     cwd: ROOT,
-    execArgv: ['-r', 'ts-node/register/transpile-only'],
-    env: { ...process.env, PORT: String(port) },
+    execArgv: ['-r', 'ts-node/register/transpile-only', ...nodeArgs],
+    env: { ...process.env, PORT: String(port), ...env },
   });
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitForHealth(baseUrl, `the ${name} server`);
@@ -135,9 +141,15 @@ async function startReference(name: string, file: string, port: number): Promise
 /** The floor: plain node:http (bench/floor-server.ts). */
 export const startFloor = (port: number) => startReference('floor', 'floor-server.ts', port);
 
-/** Nest 11 `@Sse` with nothing of the app (bench/bare-sse-server.ts). */
-export const startBareSse = (port: number) =>
-  startReference('bare-sse', 'bare-sse-server.ts', port);
+/**
+ * Nest 11 `@Sse` with nothing of the app (bench/bare-sse-server.ts); `nodeArgs` go to node
+ * (--cpu-prof, -r bench/diagnostics-preload.js).
+ */
+export const startBareSse = (
+  port: number,
+  nodeArgs: string[] = [],
+  env: Record<string, string> = {},
+) => startReference('bare-sse', 'bare-sse-server.ts', port, nodeArgs, env);
 
 /**
  * The server-side session the seeders give each user, `bench-<user id>`: the app refuses a
@@ -149,14 +161,18 @@ const benchSessionOf = (id: number) => `${SESSION_PREFIX}${id}`;
 export const appCookieFor = (id: number) =>
   `mb_token=${jwt.sign({ sub: id, sid: benchSessionOf(id) }, SECRET, { algorithm: 'HS256', expiresIn: '2h' })}`;
 
-/** The production build (dist/main.js) with rate limits out of the way. */
+/**
+ * The production build (dist/main.js) with rate limits out of the way; `nodeArgs` go to node
+ * before the script (--cpu-prof, -r bench/diagnostics-preload.js).
+ */
 export async function startApp(
   name: string,
   port: number,
   databaseUrl: string,
   env: Record<string, string> = {},
+  nodeArgs: string[] = [],
 ): Promise<Server> {
-  const child = spawn(process.execPath, ['dist/main.js'], {
+  const child = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -183,6 +199,22 @@ export async function startApp(
     streamPath: '/notifications/stream',
     cookieFor: appCookieFor,
   };
+}
+
+/** Sends `signal` and waits for the process to exit; SIGKILL after `graceMs`. */
+export async function stopProcess(
+  child: ChildProcess,
+  signal: NodeJS.Signals = 'SIGTERM',
+  graceMs = 15_000,
+): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return;
+  }
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
 }
 
 const utcStamp = (date = new Date()) => date.toISOString().replace('T', ' ').replace('Z', '');
@@ -364,4 +396,132 @@ export async function formSession(server: Server, userId: number, recipient: num
   }
   const token = /name="csrf_token" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
   return { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), token };
+}
+
+/** The streams a server (the app or a reference server) holds open, from its /health. */
+export async function openStreams(server: Server): Promise<number> {
+  const res = await fetch(`${server.baseUrl}/health`);
+  return ((await res.json()) as { openStreams: number }).openStreams;
+}
+
+/** Waits until the server holds `count` streams (closed ones gone); throws after `timeoutMs`. */
+export async function waitForOpenStreams(
+  server: Server,
+  count: number,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let open = await openStreams(server);
+  while (open !== count) {
+    if (Date.now() > deadline) {
+      throw new Error(`${server.name} holds ${open} streams, not ${count}`);
+    }
+    await sleep(200);
+    open = await openStreams(server);
+  }
+}
+
+/** Node options that load bench/diagnostics-preload.js into a server under test. */
+export const diagnosticsNodeArgs = () => ['-r', join(__dirname, 'diagnostics-preload.js')];
+
+/** Memory figures from bench/diagnostics-preload.js: before and after a full GC. */
+export interface MemoryFigures {
+  memoryUsage: NodeJS.MemoryUsage;
+  heapSpaces: { name: string; size: number; used: number; available: number; committed: number }[];
+}
+
+/** One collection V8 made (v8.GCProfiler), heap bytes before and after it. */
+export interface GcRecord {
+  type: string;
+  costUs: number;
+  usedBefore: number;
+  usedAfter: number;
+  oldSpaceBefore: number;
+  oldSpaceAfter: number;
+}
+
+export interface DiagnosticsReport {
+  /** The heap snapshot's path (SIGUSR2), null for SIGHUP. */
+  file: string | null;
+  ms: number;
+  before: MemoryFigures;
+  after: MemoryFigures;
+  /** The collections between the previous report and this one. */
+  collections: GcRecord[];
+}
+
+export interface GcSummary {
+  /** Bytes allocated on the heap between the two reports. */
+  allocated: number;
+  /** Bytes that scavenges moved into the old space (survived two young collections). */
+  promoted: number;
+  scavenges: number;
+  /** Mark-compacts and the others (incremental marking steps, weak callbacks). */
+  otherCollections: number;
+  pauseMs: number;
+  maxPauseMs: number;
+}
+
+/** What the heap did between two reports of bench/diagnostics-preload.js. */
+export function gcBetween(from: DiagnosticsReport, to: DiagnosticsReport): GcSummary {
+  let used = from.after.memoryUsage.heapUsed;
+  let allocated = 0;
+  let promoted = 0;
+  let scavenges = 0;
+  let pauseUs = 0;
+  let maxPauseUs = 0;
+  for (const gc of to.collections) {
+    allocated += Math.max(0, gc.usedBefore - used);
+    used = gc.usedAfter;
+    if (gc.type === 'Scavenge') {
+      scavenges++;
+      promoted += Math.max(0, gc.oldSpaceAfter - gc.oldSpaceBefore);
+    }
+    pauseUs += gc.costUs;
+    maxPauseUs = Math.max(maxPauseUs, gc.costUs);
+  }
+  allocated += Math.max(0, to.before.memoryUsage.heapUsed - used);
+  return {
+    allocated,
+    promoted,
+    scavenges,
+    otherCollections: to.collections.length - scavenges,
+    pauseMs: pauseUs / 1000,
+    maxPauseMs: maxPauseUs / 1000,
+  };
+}
+
+/**
+ * The diagnostics of a server started with diagnosticsNodeArgs() and BENCH_DIAGNOSTICS_DIR:
+ * `memory()` reports memory around a full collection (with --expose-gc; without, no
+ * collection), `snapshot()` writes a heap snapshot as well.
+ */
+export class ServerDiagnostics {
+  private asked = 0;
+
+  constructor(
+    private readonly server: Server,
+    readonly dir: string,
+  ) {}
+
+  memory(): Promise<DiagnosticsReport> {
+    return this.ask('SIGHUP');
+  }
+
+  snapshot(): Promise<DiagnosticsReport> {
+    return this.ask('SIGUSR2');
+  }
+
+  private async ask(signal: NodeJS.Signals): Promise<DiagnosticsReport> {
+    const file = join(this.dir, `${++this.asked}.json`);
+    this.server.child.kill(signal);
+    const deadline = Date.now() + 300_000;
+    while (!existsSync(file)) {
+      if (Date.now() > deadline || this.server.child.exitCode !== null) {
+        throw new Error(`${this.server.name} wrote no ${file}`);
+      }
+      await sleep(100);
+    }
+    return JSON.parse(readFileSync(file, 'utf8')) as DiagnosticsReport;
+  }
 }
