@@ -46,7 +46,7 @@ describe(TransactionService.name, () => {
     expect(dataSource.transaction).toHaveBeenCalledWith('READ COMMITTED', expect.any(Function));
   });
 
-  it('should give up after 5 attempts and publish nothing', async () => {
+  it('should give up after 8 attempts (the default policy) and publish nothing', async () => {
     const dataSource = fakeDataSource('mariadb', Array<'deadlock'>(9).fill('deadlock'));
     const sut = new TransactionService(dataSource);
     const published: string[] = [];
@@ -57,7 +57,7 @@ describe(TransactionService.name, () => {
     });
 
     await expect(result).rejects.toThrow(QueryFailedError);
-    expect(dataSource.transaction).toHaveBeenCalledTimes(5);
+    expect(dataSource.transaction).toHaveBeenCalledTimes(8);
     expect(published).toEqual([]);
   });
 
