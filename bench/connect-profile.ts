@@ -41,7 +41,7 @@
  * the end.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageOf, shortScript } from './heap-snapshot';
 import {
@@ -50,7 +50,9 @@ import {
   gcBetween,
   GcSummary,
   LoadProcess,
+  machineLine,
   option,
+  previousNotes,
   procStat,
   ROOT,
   seedUsersSqlite,
@@ -717,19 +719,6 @@ function markdown(result: ConnectProfileResult, notes: string): string {
   return lines.join('\n') + '\n';
 }
 
-/** The hand-written reading below the generated tables, kept when the tables are rewritten. */
-const NOTES_HEADING = '## Reading';
-
-function previousNotes(file: string): string {
-  try {
-    const text = readFileSync(file, 'utf8');
-    const at = text.indexOf(`\n${NOTES_HEADING}`);
-    return at >= 0 ? text.slice(at + 1) : '';
-  } catch {
-    return '';
-  }
-}
-
 async function main(): Promise<void> {
   const jsonFile = join(RESULTS, `${OUT}.json`);
   const mdFile = join(RESULTS, `${OUT}.md`);
@@ -752,7 +741,7 @@ async function main(): Promise<void> {
   try {
     const result: ConnectProfileResult = {
       date: new Date().toISOString(),
-      machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+      machine: machineLine(),
       loadAverageBefore: loadavg(),
       streams: STREAMS,
       intervalUs: INTERVAL_US,

@@ -50,7 +50,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import http from 'node:http';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
@@ -63,6 +63,7 @@ import {
   latencies,
   Latencies,
   LoadProcess,
+  machineLine,
   option,
   PER_LOAD_PROCESS,
   percentile,
@@ -1542,7 +1543,7 @@ async function main(): Promise<void> {
     name: OUT,
     date: new Date().toISOString(),
     command: `npx ts-node -T bench/fanout.ts ${process.argv.slice(2).join(' ')}`.trim(),
-    machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+    machine: machineLine(),
     loadAverageAtStart: loadavg(),
     app: {
       commit: git('rev-parse', 'HEAD'),

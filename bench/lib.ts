@@ -2,12 +2,28 @@
 import Database from 'better-sqlite3';
 import { ChildProcess, fork, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import jwt from 'jsonwebtoken';
 import { createConnection } from 'mysql2/promise';
 
 export const ROOT = join(__dirname, '..');
+/** The machine a result was measured on, for its report. */
+export const machineLine = () =>
+  `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+
+/** The hand-written reading below a report's generated tables, kept when they are rewritten. */
+export function previousNotes(file: string, heading = '## Reading'): string {
+  try {
+    const text = readFileSync(file, 'utf8');
+    const at = text.indexOf(`\n${heading}`);
+    return at >= 0 ? text.slice(at + 1) : '';
+  } catch {
+    return '';
+  }
+}
+
 export const FULL = process.argv.includes('--full');
 export const SECRET = 'bench-secret-that-is-long-enough-0123456789-abcdef';
 /** Streams per load process: well under the per-process fd ceiling of 20,000. */

@@ -10,7 +10,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   beyondCeiling,
@@ -23,16 +23,17 @@ import {
 } from './capacity';
 import { growth, growthTable, replayGrowth } from './growth';
 import {
-  FULL,
   fmtLatencies,
   fmtRepeated,
+  FULL,
+  machineLine,
   option,
   seedUsersSqlite,
   Server,
+  serverPort,
   startApp,
   startBareSse,
   startFloor,
-  serverPort,
 } from './lib';
 import { mysqlAnswers, TEST_MYSQL_URL } from '../test/utils/mysql';
 import { scaleOut, ScaleOutResult } from './scale-out';
@@ -84,7 +85,7 @@ async function scaleOutPrerequisiteMissing(): Promise<string | null> {
 /** `--soak`: the soak alone (bench/soak.ts), into bench/results/<--name or soak>.{json,md}. */
 async function runSoak(): Promise<void> {
   const result = {
-    machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+    machine: machineLine(),
     ...(await soak()),
   };
   const markdown = [
@@ -120,7 +121,7 @@ async function main(): Promise<void> {
   const result: Record<string, unknown> = {
     date: new Date().toISOString(),
     profile: FULL ? 'full' : 'quick',
-    machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+    machine: machineLine(),
   };
   const markdown: string[] = [
     `# Bench results (${result.profile as string}, ${result.date as string})`,

@@ -29,7 +29,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { createConnection } from 'mysql2/promise';
@@ -40,6 +40,7 @@ import {
   latencies,
   Latencies,
   LoadProcess,
+  machineLine,
   now,
   option,
   procStat,
@@ -47,8 +48,8 @@ import {
   SECRET,
   seedUsersMysql,
   seedUsersSqlite,
-  serverPort,
   Server,
+  serverPort,
   sleep,
   waitForHealth,
 } from './lib';
@@ -529,7 +530,7 @@ async function main(): Promise<void> {
       uncommittedSrcFiles:
         dirtyFiles === null ? null : dirtyFiles.split('\n').filter(Boolean).length,
     },
-    machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+    machine: machineLine(),
     loadAverageAtStart: loadavg(),
     settings: {
       seconds: SECONDS,

@@ -33,7 +33,7 @@
  * database live in a temp folder removed at the end.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClassSizes, summarizeHeapSnapshot } from './heap-snapshot';
 import {
@@ -42,7 +42,9 @@ import {
   DiagnosticsReport,
   gcBetween,
   LoadProcess,
+  machineLine,
   option,
+  previousNotes,
   procStat,
   seedUsersSqlite,
   Server,
@@ -376,19 +378,6 @@ function markdown(result: StreamHeapResult, notes: string): string {
   return lines.join('\n') + '\n';
 }
 
-/** The hand-written reading below the generated tables, kept when the tables are rewritten. */
-const NOTES_HEADING = '## Reading';
-
-function previousNotes(file: string): string {
-  try {
-    const text = readFileSync(file, 'utf8');
-    const at = text.indexOf(`\n${NOTES_HEADING}`);
-    return at >= 0 ? text.slice(at + 1) : '';
-  } catch {
-    return '';
-  }
-}
-
 async function main(): Promise<void> {
   const jsonFile = join(RESULTS, `${OUT}.json`);
   const mdFile = join(RESULTS, `${OUT}.md`);
@@ -411,7 +400,7 @@ async function main(): Promise<void> {
   try {
     const result: StreamHeapResult = {
       date: new Date().toISOString(),
-      machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+      machine: machineLine(),
       loadAverageBefore: loadavg(),
       streams: STREAMS,
       nodeArgs: EXTRA_NODE_ARGS,
