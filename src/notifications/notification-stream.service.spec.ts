@@ -1,4 +1,4 @@
-import { HttpException } from '@nestjs/common';
+import { HttpException, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
@@ -31,8 +31,16 @@ const event = (
 class FakeSocket extends EventEmitter {
   writableNeedDrain = false;
   destroyed = false;
+  /** cork() calls not yet matched by uncork(). */
+  corked = 0;
   destroy() {
     this.destroyed = true;
+  }
+  cork() {
+    this.corked++;
+  }
+  uncork() {
+    this.corked--;
   }
 }
 
@@ -162,6 +170,31 @@ describe(NotificationStreamService.name, () => {
     expect(client.messages[0]).toEqual({ id: '10:2', retry: 3000 });
     expect(client.messages[1]).toMatchObject({ type: 'state', id: '10:2' });
     expect(sent(client)).toEqual(['11:2', '12:2', '12:3', '13:3', '14:3']);
+  });
+
+  it('should hold the opening frame in the socket until the state joins it, for one write', async () => {
+    const fresh = open(7);
+    const resumed = open(7, { seq: 4, announcement: 0 });
+    expect([fresh.socket.corked, resumed.socket.corked]).toEqual([1, 1]);
+    expect(fresh.messages).toEqual([{ id: '', retry: 3000 }]);
+
+    await answer({ seq: 5, announcement: 0 }); // the position of `fresh`
+    await answer([event(7, 5)]); // the replay of `resumed`
+    // Nest writes the frames one per tick: the socket lets them out on the next turn.
+    expect([fresh.socket.corked, resumed.socket.corked]).toEqual([1, 1]);
+    await nextTurn();
+    expect([fresh.socket.corked, resumed.socket.corked]).toEqual([0, 0]);
+    expect(sent(resumed)).toEqual(['5:0']);
+    expect(fresh.messages.map((m) => m.type)).toEqual([undefined, undefined, 'state']);
+  });
+
+  it('should let the opening frame out when the first read fails', async () => {
+    const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const client = open(7);
+    await answer(Promise.reject(new Error('database gone')) as never);
+    await nextTurn();
+    expect([client.completed, client.socket.corked]).toEqual([true, 0]);
+    expect(error).toHaveBeenCalledTimes(1);
   });
 
   it('should hold what comes after a gap, read the log from the cursor, and send all in order', async () => {

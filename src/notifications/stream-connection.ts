@@ -42,6 +42,8 @@ export class StreamConnection {
   private stalledSince: number | null = null;
   private ended = false;
   private retryMs = 0;
+  /** The socket holds the opening frame until the first read's frames join it (attach). */
+  private corked = false;
 
   constructor(
     readonly userId: number,
@@ -68,9 +70,24 @@ export class StreamConnection {
   attach(subscriber: Subscriber<SseMessage>, retryMs: number): void {
     this.subscriber = subscriber;
     this.retryMs = retryMs;
+    // The headers and the opening frame wait in the socket for the first read's frames, so they
+    // all leave in one write (uncork).
+    this.socket?.cork();
+    this.corked = true;
     // The first frame carries the reconnection delay and no data, so no event fires; its id is
     // the client's own cursor (empty for a fresh stream), so it moves nothing.
     subscriber.next({ id: this.cursor ? formatCursor(this.cursor) : '', retry: retryMs });
+  }
+
+  /**
+   * Lets out what the socket held since attach(). Nest writes the frames handed to it one per
+   * tick: the socket is uncorked once those ticks have run.
+   */
+  private uncork(): void {
+    if (this.corked) {
+      this.corked = false;
+      setImmediate(() => this.socket?.uncork());
+    }
   }
 
   /** A read of the log starts (a catch-up): live events wait for it. */
@@ -85,6 +102,8 @@ export class StreamConnection {
   replayed(events: StreamEvent[], state: string[] = []): void {
     const id = this.cursor ? formatCursor(this.cursor) : '';
     state.forEach((json) => this.subscriber?.next({ type: 'state', id, data: json }));
+    // Before the events: sending them may wait for the socket to drain, which a cork prevents.
+    this.uncork();
     this.sendPaced(events, 0);
   }
 
@@ -119,6 +138,7 @@ export class StreamConnection {
       reset ? { type: 'reset', id, data: CONTROL_DATA } : { id, retry: this.retryMs },
     );
     state.forEach((json) => this.subscriber?.next({ type: 'state', id, data: json }));
+    this.uncork();
     this.release();
   }
 
@@ -182,12 +202,14 @@ export class StreamConnection {
     const id = this.cursor ? formatCursor(this.cursor) : '';
     this.subscriber?.next({ type: 'session_ended', id, data: CONTROL_DATA });
     this.subscriber?.complete();
+    this.uncork();
   }
 
   /** Ends the response; EventSource reconnects and resumes after the cursor. */
   close(): void {
     this.ended = true;
     this.subscriber?.complete();
+    this.uncork();
   }
 
   /** The server is stopping: tells the client when to come back, then ends the response. */
@@ -195,6 +217,7 @@ export class StreamConnection {
     this.ended = true;
     this.subscriber?.next({ id: this.cursor ? formatCursor(this.cursor) : '', retry: retryMs });
     this.subscriber?.complete();
+    this.uncork();
   }
 
   /** Sends what was held during a read, in the same way as if it arrived now. */
