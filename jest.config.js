@@ -71,7 +71,9 @@ module.exports = async () => {
   const mysqlUrl = process.env.TEST_MYSQL_URL || 'mysql://root@127.0.0.1:3306';
   if (process.env.CI === 'true' || (await mysqlAnswers(mysqlUrl))) {
     projects.push(e2e('e2e-mysql', 'mysql'));
-    projects.push(entryPoints('entry-points-mysql', 'mysql', ['/test/entrypoints/start\\.']));
+    projects.push(
+      entryPoints('entry-points-mysql', 'mysql', ['/test/entrypoints/(start|cluster)\\.']),
+    );
     projects.push(attack('attack-mysql', 'mysql', '*.attack-mysql-spec.ts'));
     projects.push({
       ...common,

@@ -16,7 +16,7 @@ import { CommonModule } from './common/common.module';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
 import { NoStoreMiddleware } from './common/http/no-store.middleware';
 import { rateLimitThrottlers } from './common/http/rate-limit';
-import { SharedRateLimitStorage } from './common/http/rate-limit-storage';
+import { rateLimitStorage } from './common/http/rate-limit-storage';
 import { LanguageCookieMiddleware } from './common/i18n/language-cookie.middleware';
 import { LANGUAGE_COOKIE } from './common/i18n/languages';
 import { ViewLocalsMiddleware } from './common/views/view-locals.middleware';
@@ -78,8 +78,8 @@ import { UsersModule } from './users/users.module';
         const app = config.getOrThrow('app', { infer: true });
         return {
           throttlers: rateLimitThrottlers(app),
-          // Several processes share their counters through Redis; one process keeps them.
-          ...(app.redisUrl ? { storage: new SharedRateLimitStorage(app.redisUrl) } : {}),
+          // Several processes share their counters (Redis, or the cluster's primary).
+          storage: rateLimitStorage(app.redisUrl),
         };
       },
     }),

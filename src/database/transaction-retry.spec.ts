@@ -1,3 +1,7 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { QueryFailedError } from 'typeorm';
 import { isRetryableTransactionError, withTransactionRetry } from './transaction-retry';
 
@@ -10,6 +14,30 @@ function mysqlError(errno: number, code: string): QueryFailedError {
 const DEADLOCK = () => mysqlError(1213, 'ER_LOCK_DEADLOCK');
 const LOCK_WAIT_TIMEOUT = () => mysqlError(1205, 'ER_LOCK_WAIT_TIMEOUT');
 const DUPLICATE = () => mysqlError(1062, 'ER_DUP_ENTRY');
+
+/**
+ * What two processes on one SQLite file (WAL) really raise: `reader` began a transaction and
+ * read, `writer` committed since, so `reader` can't write on its old snapshot.
+ */
+function staleSnapshotError(): unknown {
+  const folder = mkdtempSync(join(tmpdir(), 'retry-'));
+  const [reader, writer] = [0, 1].map(() => new Database(join(folder, 'db.sqlite')));
+  try {
+    reader.pragma('journal_mode = WAL');
+    reader.exec('CREATE TABLE t (n INTEGER)');
+    reader.exec('BEGIN');
+    reader.prepare('SELECT COUNT(*) FROM t').get();
+    writer.exec('INSERT INTO t VALUES (1)');
+    reader.exec('INSERT INTO t VALUES (2)');
+    return null;
+  } catch (driverError) {
+    return new QueryFailedError('INSERT ...', [], driverError as Error);
+  } finally {
+    reader.close();
+    writer.close();
+    rmSync(folder, { recursive: true });
+  }
+}
 
 describe(withTransactionRetry.name, () => {
   const waits: number[] = [];
@@ -33,6 +61,15 @@ describe(withTransactionRetry.name, () => {
     expect(isRetryableTransactionError(new Error('Deadlock found'))).toBe(false);
     expect(isRetryableTransactionError(null)).toBe(false);
     expect(isRetryableTransactionError('1213')).toBe(false);
+  });
+
+  it("should recognise SQLite's busy database and stale snapshot, and nothing else", () => {
+    const stale = staleSnapshotError();
+    expect(stale).toBeInstanceOf(QueryFailedError);
+    expect(isRetryableTransactionError(stale)).toBe(true);
+    expect(isRetryableTransactionError({ driverError: { code: 'SQLITE_BUSY' } })).toBe(true);
+    expect(isRetryableTransactionError({ code: 'SQLITE_CONSTRAINT_UNIQUE' })).toBe(false);
+    expect(isRetryableTransactionError({ code: 'ER_LOCK_DEADLOCK', errno: 1062 })).toBe(false);
   });
 
   it.each([

@@ -5,17 +5,32 @@ const RETRYABLE_ERRNOS: ReadonlySet<number> = new Set([
 ]);
 
 /**
+ * SQLite (several app processes on one file, WORKERS > 1): a transaction that read before
+ * another process committed can't write on its stale snapshot (SQLITE_BUSY_SNAPSHOT), and a
+ * lock still held after the busy timeout gives SQLITE_BUSY. Either way nothing was written.
+ */
+const RETRYABLE_SQLITE_CODE = /^SQLITE_BUSY/;
+
+/**
  * Whether the database aborted the transaction only because of another one, so running the
  * same work again is safe and will likely succeed. TypeORM's QueryFailedError carries the
- * driver's errno, and the driver error is kept as `driverError` too.
+ * driver's errno (MySQL) or code (SQLite), and the driver error is kept as `driverError` too.
  */
 export function isRetryableTransactionError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) {
     return false;
   }
-  const { errno, driverError } = error as { errno?: unknown; driverError?: { errno?: unknown } };
-  const code = typeof errno === 'number' ? errno : driverError?.errno;
-  return typeof code === 'number' && RETRYABLE_ERRNOS.has(code);
+  const { errno, code, driverError } = error as {
+    errno?: unknown;
+    code?: unknown;
+    driverError?: { errno?: unknown; code?: unknown };
+  };
+  const mysqlErrno = typeof errno === 'number' ? errno : driverError?.errno;
+  if (typeof mysqlErrno === 'number') {
+    return RETRYABLE_ERRNOS.has(mysqlErrno);
+  }
+  const sqliteCode = typeof code === 'string' ? code : driverError?.code;
+  return typeof sqliteCode === 'string' && RETRYABLE_SQLITE_CODE.test(sqliteCode);
 }
 
 export interface RetryPolicy {

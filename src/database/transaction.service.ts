@@ -14,11 +14,12 @@ export interface Tx {
  *
  * SQLite: TypeORM's better-sqlite3 driver shares one connection, so two concurrent
  * transactions would interleave on it (the second becomes a savepoint of the first); they are
- * queued here instead. SQLite is the single-process embedded default, so an in-process queue
- * is a complete answer.
+ * queued here instead. Between the processes of a cluster (WORKERS) SQLite's own write lock
+ * orders them; one that collides with another process's commit is run again (below).
  * MySQL: READ COMMITTED, so a statement sees what other transactions committed before it;
  * callers take row locks where an order matters, in ascending id order (see MessagesService).
- * A transaction the server aborts for a deadlock or a lock wait timeout is run again from
+ * A transaction the database aborts for a deadlock, a lock wait timeout or (SQLite) a busy
+ * database is run again from
  * the start (bounded, with jittered waits: see transaction-retry.ts), so such a collision
  * never reaches the user. `work` must therefore do nothing but database work and
  * afterCommit: only the callbacks of the attempt that committed run, once, after COMMIT.
@@ -37,7 +38,9 @@ export class TransactionService {
     if (this.isSqlite) {
       // The callbacks run before the next queued transaction starts, so events leave in
       // commit order.
-      return this.queued(async () => this.runCallbacks(await this.attempt(work)));
+      return this.queued(async () =>
+        this.runCallbacks(await withTransactionRetry(() => this.attempt(work))),
+      );
     }
     return this.runCallbacks(await withTransactionRetry(() => this.attempt(work)));
   }

@@ -6,6 +6,8 @@ import { LayoutLocalsService } from '../common/views/layout-locals.service';
 import { AllConfigType } from '../config/config.type';
 import { UsersModule } from '../users/users.module';
 import { AnnouncementSequence } from './announcement-sequence.entity';
+import { inClusterWorker } from '../cluster/worker-channel';
+import { ClusterNotificationBus } from './bus/cluster-notification-bus';
 import { InProcessNotificationBus } from './bus/in-process-notification-bus';
 import { NotificationBus } from './bus/notification-bus';
 import { RedisNotificationBus } from './bus/redis-notification-bus';
@@ -42,7 +44,10 @@ import { NotificationsService } from './notifications.service';
       inject: [ConfigService],
       useFactory: (config: ConfigService<AllConfigType, true>) => {
         const { redisUrl } = config.getOrThrow('app', { infer: true });
-        return redisUrl ? new RedisNotificationBus(redisUrl) : new InProcessNotificationBus();
+        if (redisUrl) {
+          return new RedisNotificationBus(redisUrl);
+        }
+        return inClusterWorker() ? new ClusterNotificationBus() : new InProcessNotificationBus();
       },
     },
   ],

@@ -1,16 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-} from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { childEnv, freePort, healthAnswers, ROOT, runBuilt, waitUntil } from '../utils/app-process';
+import { commandOf, descendantsOf, isAlive } from '../utils/processes';
 
 /** What `npm start` needs of a clone: everything it builds from and serves, and node_modules. */
 const PROJECT_FILES = [
@@ -23,51 +16,6 @@ const PROJECT_FILES = [
   'i18n',
   'public',
 ];
-
-/** Linux process table: pid -> [parent pid, state]. */
-function processTable(): Map<number, [number, string]> {
-  const table = new Map<number, [number, string]>();
-  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      table.set(Number(entry), [Number(ppid), state]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return table;
-}
-
-function descendantsOf(pid: number): number[] {
-  const table = processTable();
-  const found: number[] = [];
-  const walk = (parent: number) => {
-    for (const [child, [ppid]] of table) {
-      if (ppid === parent) {
-        found.push(child);
-        walk(child);
-      }
-    }
-  };
-  walk(pid);
-  return found;
-}
-
-/** Running, as opposed to gone or a zombie waiting to be reaped. */
-function isAlive(pid: number): boolean {
-  const entry = processTable().get(pid);
-  return entry !== undefined && entry[1] !== 'Z';
-}
-
-function commandOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
-  } catch {
-    return '';
-  }
-}
 
 /**
  * `npm start` as README's quick start runs it (prestart builds, then the server on the
@@ -148,6 +96,9 @@ describe('node dist/main.js start-up checks', () => {
       [{ SMTP_URL: 'mail.example.com:25' }, 'SMTP_URL must look like smtp://'],
       [{ PUBLIC_URL: 'example.com' }, 'PUBLIC_URL must look like https://example.com'],
       [{ EMAIL_DIGEST_AFTER: 'hourly' }, 'EMAIL_DIGEST_AFTER must be a duration'],
+      [{ WORKERS: '0' }, 'WORKERS must be a whole number from 1 to 64'],
+      // Found by a worker: the cluster stops and exits as one process would.
+      [{ WORKERS: '2', HOST: 'not a host' }, 'HOST must be an IP address'],
     ];
     const folder = mkdtempSync(join(tmpdir(), 'microblog-main-'));
     try {

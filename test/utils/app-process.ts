@@ -29,6 +29,7 @@ const APP_VARIABLES = [
   'SSE_MAX_STREAMS_PER_USER',
   'TRUST_PROXY',
   'PUBLIC_URL',
+  'WORKERS',
 ];
 /** Families of them: every rate limit, and the email settings. */
 const APP_VARIABLE_FAMILIES = /^([A-Z_]+_RATE_LIMIT|SMTP_\w+|MAIL_\w+|EMAIL_\w+|DIGEST_\w+)$/;
@@ -46,6 +47,12 @@ export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const mailDir = join(tmpdir(), 'microblog-test-mail');
   return { ...Object.fromEntries(inherited), NO_COLOR: '1', MAIL_DIR: mailDir, ...env };
 }
+
+/**
+ * The app as one process, unless a test asks for a cluster: what most tests start is one
+ * server, and `npm start`'s default (a worker per core) is tested on its own.
+ */
+const ONE_PROCESS = { WORKERS: '1' };
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -99,7 +106,7 @@ export class AppProcess {
     const port = await freePort();
     const child = spawn(process.execPath, [join(ROOT, 'dist/main.js')], {
       cwd: options.cwd ?? ROOT,
-      env: childEnv({ ...env, PORT: String(port), HOST: '127.0.0.1' }),
+      env: childEnv({ ...ONE_PROCESS, ...env, PORT: String(port), HOST: '127.0.0.1' }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const app = new AppProcess(child, `http://127.0.0.1:${port}`);
@@ -143,7 +150,7 @@ export function runBuilt(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(ROOT, 'dist', `${script}.js`), ...args], {
       cwd: options.cwd ?? ROOT,
-      env: childEnv(options.env),
+      env: childEnv({ ...ONE_PROCESS, ...options.env }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -3,6 +3,22 @@ import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
 import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 import Redis from 'ioredis';
+import { RateLimitArgs } from '../../cluster/cluster-messages';
+import { inClusterWorker, onPrimaryMessage, sendToPrimary } from '../../cluster/worker-channel';
+
+/** How long a worker waits for the primary's count before counting in its own memory. */
+const PRIMARY_REPLY_TIMEOUT_MS = 1_000;
+
+/**
+ * Where the rate-limit counters live: Redis with REDIS_URL, the cluster's primary in a worker
+ * of `npm start`'s cluster, otherwise this process (undefined: the throttler's own memory).
+ */
+export function rateLimitStorage(redisUrl: string | null): ThrottlerStorage | undefined {
+  if (redisUrl) {
+    return new SharedRateLimitStorage(redisUrl);
+  }
+  return inClusterWorker() ? new ClusterRateLimitStorage() : undefined;
+}
 
 /**
  * Rate-limit counters in Redis, shared by every app process. While Redis can't be reached a
@@ -56,5 +72,43 @@ export class SharedRateLimitStorage implements ThrottlerStorage, OnApplicationSh
   onApplicationShutdown(): void {
     this.local.onApplicationShutdown();
     this.redis.disconnect();
+  }
+}
+
+/**
+ * Rate-limit counters kept by the cluster's primary for all of the machine's workers, so a
+ * limit is one limit however connections are spread. Should the primary not answer (it is
+ * stopping), the request is counted in this worker's memory rather than held or refused.
+ */
+export class ClusterRateLimitStorage implements ThrottlerStorage, OnApplicationShutdown {
+  private readonly local = new ThrottlerStorageService();
+  private readonly waiting = new Map<number, (record: ThrottlerStorageRecord) => void>();
+  private nextId = 0;
+  private readonly stopListening = onPrimaryMessage((message) => {
+    if (message.kind === 'microblog:rate-limit-reply') {
+      this.waiting.get(message.id)?.(message.record);
+    }
+  });
+
+  increment(...args: RateLimitArgs): Promise<ThrottlerStorageRecord> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      const settle = (record: ThrottlerStorageRecord | Promise<ThrottlerStorageRecord>) => {
+        clearTimeout(timer);
+        this.waiting.delete(id);
+        resolve(record);
+      };
+      const countHere = () => settle(this.local.increment(...args));
+      const timer = setTimeout(countHere, PRIMARY_REPLY_TIMEOUT_MS);
+      this.waiting.set(id, settle);
+      if (!sendToPrimary({ kind: 'microblog:rate-limit', id, args })) {
+        countHere();
+      }
+    });
+  }
+
+  onApplicationShutdown(): void {
+    this.stopListening();
+    this.local.onApplicationShutdown();
   }
 }

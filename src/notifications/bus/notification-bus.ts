@@ -29,6 +29,24 @@ export interface StreamReceiver {
   resync(): void;
 }
 
+/** What one process hands the others (Redis, the cluster channel): an event, or a call to catch up. */
+export type BusEnvelope =
+  | { kind: 'event'; /** null: for every user. */ userId: number | null; event: StreamEvent }
+  | { kind: 'topics'; topics: string[]; json: string }
+  /** A publish may have been lost: the other processes catch up from the database. */
+  | { kind: 'resync' };
+
+/** Hands what another process sent to this process's registry. */
+export function deliverEnvelope(receiver: StreamReceiver | null, envelope: BusEnvelope): void {
+  if (envelope.kind === 'resync') {
+    receiver?.resync();
+  } else if (envelope.kind === 'topics') {
+    receiver?.deliverToTopics(envelope.topics, envelope.json);
+  } else {
+    receiver?.deliver(envelope.userId, envelope.event);
+  }
+}
+
 /**
  * Carries committed events (session ends among them) to the open streams of their user. The
  * in-process bus serves a single process; a pub/sub implementation (Redis) fans out across

@@ -2,15 +2,10 @@ import { Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import Redis, { RedisOptions } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { InProcessNotificationBus } from './in-process-notification-bus';
-import { StreamEvent } from './notification-bus';
+import { BusEnvelope, deliverEnvelope, StreamEvent } from './notification-bus';
 
-/** What travels over the channel: an event, or a call to catch up. */
-type Envelope = { origin: string } & (
-  | { kind: 'event'; /** null: for every user. */ userId: number | null; event: StreamEvent }
-  | { kind: 'topics'; topics: string[]; json: string }
-  /** A publish of this origin failed or may have: the others catch up from the database. */
-  | { kind: 'resync' }
-);
+/** What travels over the channel: what a process sends, and which process sent it. */
+type Envelope = { origin: string } & BusEnvelope;
 
 const CHANNEL = 'microblog:notifications';
 
@@ -149,13 +144,7 @@ export class RedisNotificationBus
       if (envelope.origin === this.origin) {
         return;
       }
-      if (envelope.kind === 'resync') {
-        this.receiver?.resync();
-      } else if (envelope.kind === 'topics') {
-        this.receiver?.deliverToTopics(envelope.topics, envelope.json);
-      } else {
-        this.receiver?.deliver(envelope.userId, envelope.event);
-      }
+      deliverEnvelope(this.receiver, envelope);
     } catch {
       this.logger.warn('Ignored a malformed message on the notifications channel');
     }
