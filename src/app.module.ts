@@ -19,6 +19,7 @@ import { rateLimitThrottlers } from './common/http/rate-limit';
 import { rateLimitStorage } from './common/http/rate-limit-storage';
 import { LanguageCookieMiddleware } from './common/i18n/language-cookie.middleware';
 import { LANGUAGE_COOKIE } from './common/i18n/languages';
+import { withoutI18nInterceptor } from './common/i18n/without-i18n-interceptor';
 import { ViewLocalsMiddleware } from './common/views/view-locals.middleware';
 import appConfig from './config/app.config';
 import authConfig from './config/auth.config';
@@ -61,17 +62,19 @@ import { UsersModule } from './users/users.module';
         };
       },
     }),
-    I18nModule.forRoot({
-      fallbackLanguage: 'en',
-      // Nothing reads I18nContext.current(): no async context for every request and stream.
-      skipAsyncHook: true,
-      loaderOptions: { path: join(__dirname, '..', 'i18n'), watch: false },
-      resolvers: [
-        new QueryResolver(['lang']),
-        new CookieResolver([LANGUAGE_COOKIE]),
-        AcceptLanguageResolver,
-      ],
-    }),
+    withoutI18nInterceptor(
+      I18nModule.forRoot({
+        fallbackLanguage: 'en',
+        // Nothing reads I18nContext.current(): no async context for every request and stream.
+        skipAsyncHook: true,
+        loaderOptions: { path: join(__dirname, '..', 'i18n'), watch: false },
+        resolvers: [
+          new QueryResolver(['lang']),
+          new CookieResolver([LANGUAGE_COOKIE]),
+          AcceptLanguageResolver,
+        ],
+      }),
+    ),
     ThrottlerModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<AllConfigType, true>) => {
