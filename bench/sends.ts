@@ -3,7 +3,7 @@
  *
  *   npx ts-node -T bench/sends.ts [--app=<dir>] [--out=<name>] [--seconds=30] [--quick]
  *     [--clients=16,64] [--databases=sqlite,mariadb] [--repeat=3] [--quiet-wait=120]
- *     [--attempts=2]
+ *     [--attempts=2] [--workers=1,2]
  *
  * For each database (SQLite in a temp file, MariaDB in a scratch database this script creates
  * and drops) and each client count: one fresh app process (`<dir>/dist/main.js`, started in
@@ -15,6 +15,8 @@
  * run is recorded too, and each run first waits (up to `--quiet-wait` seconds) for the machine
  * to be idle: the figures are only comparable between quiet runs. `--repeat` rounds go over
  * all runs in turn; a run others disturbed is done again (`--attempts`, 2 in all).
+ * `--workers`: runs with each WORKERS value (app processes under node:cluster, default 1); the
+ * app's CPU is then the primary's and its workers' together.
  * `--quick`: 5 s runs, one round, no waiting, no second attempts.
  * Writes bench/results/<--out, default sends>.{json,md}; `--report-only` rewrites the .md
  * from the .json.
@@ -34,6 +36,7 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { createConnection } from 'mysql2/promise';
 import { createScratchDatabase, TEST_MYSQL_URL } from '../test/utils/mysql';
+import { descendantsOf } from '../test/utils/processes';
 import {
   appCookieFor,
   formSession,
@@ -72,6 +75,7 @@ const QUIET_BUSY_CORES = 0.3;
 const ATTEMPTS = Number(option('attempts') ?? (QUICK ? 1 : 2));
 const CLIENTS = (option('clients') ?? '16,64').split(',').map(Number);
 const DATABASES = (option('databases') ?? 'sqlite,mariadb').split(',') as ('sqlite' | 'mariadb')[];
+const WORKER_COUNTS = (option('workers') ?? '1').split(',').map(Number);
 const RECIPIENTS_PER_SENDER = 8;
 /** Per-user and per-address send limits (messages per minute) far above what a run can send. */
 const RATE_LIMIT_OFF = '1000000';
@@ -79,6 +83,8 @@ const CLK_TCK = 100;
 
 interface SendRun {
   database: 'SQLite' | 'MariaDB';
+  /** App processes (WORKERS); absent in results from before the option: 1. */
+  workers?: number;
   clients: number;
   /** Measured window, ms (from the parent's start to the load process's answer). */
   windowMs: number;
@@ -164,7 +170,7 @@ const git = (...args: string[]) => {
 };
 
 /** The build in APP_DIR, started there, with the send limits out of the way. */
-async function startAppAt(databaseUrl: string): Promise<Server> {
+async function startAppAt(databaseUrl: string, workers: number): Promise<Server> {
   const port = serverPort();
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.REDIS_URL;
@@ -182,12 +188,22 @@ async function startAppAt(databaseUrl: string): Promise<Server> {
       REGISTER_RATE_LIMIT: RATE_LIMIT_OFF,
       SEND_RATE_LIMIT: RATE_LIMIT_OFF,
       SEND_ADDRESS_RATE_LIMIT: RATE_LIMIT_OFF,
+      WORKERS: String(workers),
+      NO_COLOR: '1',
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4096)));
   const baseUrl = `http://127.0.0.1:${port}`;
+  const everyWorkerListens = async () => {
+    await waitForHealth(baseUrl, `the app in ${APP_DIR}`);
+    while (workers > 1 && !output.includes(`All ${workers} workers are listening`)) {
+      await sleep(100);
+    }
+  };
   await Promise.race([
-    waitForHealth(baseUrl, `the app in ${APP_DIR}`),
+    everyWorkerListens(),
     new Promise((_, reject) =>
       child.once('exit', (code) => reject(new Error(`the app exited (${code}) on start`))),
     ),
@@ -309,6 +325,7 @@ const cleanups = new Set<() => Promise<void>>();
 async function runOnce(
   database: 'sqlite' | 'mariadb',
   clients: number,
+  workers: number,
   round: number,
 ): Promise<SendRun> {
   const quiet = await waitForQuiet();
@@ -317,7 +334,7 @@ async function runOnce(
   let app: Server | undefined;
   let load: LoadProcess | undefined;
   try {
-    app = await startAppAt(target.url);
+    app = await startAppAt(target.url, workers);
     const started = app;
     const stopApp = () => stopProcess(started.child);
     cleanups.add(stopApp);
@@ -346,11 +363,11 @@ async function runOnce(
         'written',
       );
     const warmUp = await write(WARM_UP_SECONDS * 1000);
-    const appPid = app.child.pid!;
+    const appPids = [app.child.pid!, ...descendantsOf(app.child.pid!)];
     const loadPid = load.child.pid!;
     const dbPid = database === 'mariadb' ? mariadbPid() : null;
     const cpuOf = () => ({
-      app: procStat(appPid).cpuSeconds,
+      app: appPids.reduce((sum, pid) => sum + procStat(pid).cpuSeconds, 0),
       load: procStat(loadPid).cpuSeconds,
       db: dbPid === null ? 0 : procStat(dbPid).cpuSeconds,
       machine: machineCpu(),
@@ -373,6 +390,7 @@ async function runOnce(
     const windowSeconds = windowMs / 1000;
     return {
       database: target.database,
+      workers,
       clients,
       windowMs,
       sends,
@@ -408,11 +426,12 @@ const f = (v: number | null, digits: number) =>
   v === null || Number.isNaN(v) ? '-' : v.toFixed(digits);
 
 const HEADER =
-  '| database | clients | sends/s | p50 ms | p99 ms | app CPU ms/send | mariadbd CPU ms/send | load client CPU ms/send | failures | stored / sends | machine busy cores (others) |';
-const ALIGN = '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
+  '| database | workers | clients | sends/s | p50 ms | p99 ms | app CPU ms/send | mariadbd CPU ms/send | load client CPU ms/send | failures | stored / sends | machine busy cores (others) |';
+const ALIGN =
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
 
 const row = (r: SendRun, sendsPerSecond = f(r.sendsPerSecond, 0)) =>
-  `| ${r.database} | ${r.clients} | ${sendsPerSecond} | ${f(r.latencyMs.p50, 1)} | ${f(r.latencyMs.p99, 1)} | ` +
+  `| ${r.database} | ${r.workers ?? 1} | ${r.clients} | ${sendsPerSecond} | ${f(r.latencyMs.p50, 1)} | ${f(r.latencyMs.p99, 1)} | ` +
   `${f(r.appCpuMsPerSend, 2)} | ${f(r.mariadbCpuMsPerSend, 2)} | ${f(r.loadClientCpuMsPerSend, 2)} | ${r.failures} | ` +
   `${r.storedMessages ?? '-'} / ${r.sends} | ${f(r.machineBusyCores, 2)} (${f(r.otherBusyCores, 2)}) |`;
 
@@ -424,7 +443,7 @@ const row = (r: SendRun, sendsPerSecond = f(r.sendsPerSecond, 0)) =>
 function summaryTable(runs: SendRun[]): string {
   const groups = new Map<string, SendRun[]>();
   for (const r of runs) {
-    const key = `${r.database}/${r.clients}`;
+    const key = `${r.database}/${r.workers ?? 1}/${r.clients}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   return [
@@ -541,7 +560,7 @@ async function main(): Promise<void> {
       warmUpSeconds: WARM_UP_SECONDS,
       recipientsPerSender: RECIPIENTS_PER_SENDER,
       sendRateLimitPerMinute: Number(RATE_LIMIT_OFF),
-      redis: 'off (one process, in-process delivery)',
+      redis: 'off (in-process delivery; between workers over the cluster channel)',
       dbPoolSize: 'app default',
     },
     runs: [],
@@ -554,17 +573,21 @@ async function main(): Promise<void> {
   // Round by round, so a busy spell on the machine spreads over all runs rather than one.
   for (let round = 1; round <= REPEAT; round++) {
     for (const database of DATABASES) {
-      for (const clients of CLIENTS) {
-        console.log(`round ${round}/${REPEAT}: ${database}, ${clients} clients...`);
-        for (let attempt = 1; ; attempt++) {
-          const run = await runOnce(database, clients, round);
-          console.log(JSON.stringify(run));
-          if (run.otherBusyCores < QUIET_BUSY_CORES || attempt >= ATTEMPTS) {
-            result.runs.push(run);
-            break;
+      for (const workers of WORKER_COUNTS) {
+        for (const clients of CLIENTS) {
+          console.log(
+            `round ${round}/${REPEAT}: ${database}, ${workers} worker(s), ${clients} clients...`,
+          );
+          for (let attempt = 1; ; attempt++) {
+            const run = await runOnce(database, clients, workers, round);
+            console.log(JSON.stringify(run));
+            if (run.otherBusyCores < QUIET_BUSY_CORES || attempt >= ATTEMPTS) {
+              result.runs.push(run);
+              break;
+            }
+            console.warn(`  others used ${run.otherBusyCores.toFixed(2)} cores: again`);
+            result.discardedRuns.push(run);
           }
-          console.warn(`  others used ${run.otherBusyCores.toFixed(2)} cores: again`);
-          result.discardedRuns.push(run);
         }
       }
     }
