@@ -201,6 +201,8 @@ export async function startApp(
       REGISTER_RATE_LIMIT: '1000000',
       SEND_RATE_LIMIT: '1000000',
       SEND_ADDRESS_RATE_LIMIT: '1000000',
+      // One process, as the reference servers are: WORKERS runs are bench/sends.ts --workers.
+      WORKERS: '1',
       ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],

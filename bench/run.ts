@@ -6,11 +6,13 @@
  * and writes bench/results/<profile>.json and .md. Benchmarks print figures; nothing here
  * passes or fails. `--sizes=` and `--scenarios=` narrow a run. `--soak` runs only the soak
  * (bench/soak.ts: 10,000 streams, 100 sends/s for 5 minutes; `--soak-minutes=`,
- * `--soak-streams=`, `--soak-rate=`, `--soak-db=mysql`).
+ * `--soak-streams=`, `--soak-rate=`, `--soak-db=mysql`). The `sends` scenario runs bench/sends.ts
+ * (quick: 5 s per run) with 1 worker and one per core, on SQLite and, where it answers, MariaDB.
+ * Every run ends with issue 21's targets as ratios (bench/targets.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   beyondCeiling,
@@ -38,6 +40,7 @@ import {
 import { mysqlAnswers, TEST_MYSQL_URL } from '../test/utils/mysql';
 import { scaleOut, ScaleOutResult } from './scale-out';
 import { soak, soakTable } from './soak';
+import { SendsRow, targetsTable } from './targets';
 import { throughput, throughputTable } from './throughput';
 
 const SCENARIOS = option('scenarios')?.split(',') ?? [
@@ -45,6 +48,7 @@ const SCENARIOS = option('scenarios')?.split(',') ?? [
   'throughput',
   'growth',
   'scale-out',
+  'sends',
 ];
 const wants = (name: string) => SCENARIOS.includes(name);
 
@@ -82,6 +86,29 @@ async function scaleOutPrerequisiteMissing(): Promise<string | null> {
   return redis.status === 0 ? null : 'no redis-server on PATH (apt-get install -y redis-server)';
 }
 
+/**
+ * bench/sends.ts in a process of its own (quick runs, 16 senders) with 1 worker and one per
+ * core: its results file is `<name>-sends`, its runs come back for the targets.
+ */
+async function sendsWithWorkers(name: string): Promise<SendsRow[]> {
+  const databases = (await mysqlAnswers()) ? 'sqlite,mariadb' : 'sqlite';
+  const out = `${name}-sends`;
+  const run = spawnSync(
+    process.execPath,
+    [
+      ...['-r', 'ts-node/register/transpile-only', join(__dirname, 'sends.ts'), '--quick'],
+      ...[`--workers=1,${availableParallelism()}`, '--clients=16', `--databases=${databases}`],
+      `--out=${out}`,
+    ],
+    { stdio: 'inherit' },
+  );
+  if (run.status !== 0) {
+    throw new Error(`bench/sends.ts failed (${run.status ?? run.signal})`);
+  }
+  const written = readFileSync(join(__dirname, 'results', `${out}.json`), 'utf8');
+  return (JSON.parse(written) as { runs: SendsRow[] }).runs;
+}
+
 /** `--soak`: the soak alone (bench/soak.ts), into bench/results/<--name or soak>.{json,md}. */
 async function runSoak(): Promise<void> {
   const result = {
@@ -94,6 +121,10 @@ async function runSoak(): Promise<void> {
     `Machine: ${result.machine}.`,
     '',
     soakTable(result),
+    '',
+    '## Issue 21 targets',
+    '',
+    targetsTable({ soak: result }),
   ];
   mkdirSync(join(__dirname, 'results'), { recursive: true });
   const name = option('name') ?? 'soak';
@@ -253,6 +284,27 @@ async function main(): Promise<void> {
         scaleOutTable(scaled),
       );
     }
+    const name = option('name') ?? (FULL ? 'full' : 'quick');
+    if (wants('sends')) {
+      await stop(running.splice(0));
+      console.log('sends with 1 worker and one per core...');
+      result.sends = await sendsWithWorkers(name);
+      markdown.push(
+        '',
+        '## Sends with 1 and N workers',
+        '',
+        `See \`bench/results/${name}-sends.md\`.`,
+      );
+    }
+    markdown.push(
+      '',
+      '## Issue 21 targets',
+      '',
+      targetsTable({
+        capacity: result.capacity as CapacityRow[] | undefined,
+        sends: result.sends as SendsRow[] | undefined,
+      }),
+    );
     if (throughputs.length) {
       result.throughput = throughputs;
       markdown.push(
@@ -263,7 +315,6 @@ async function main(): Promise<void> {
       );
     }
     mkdirSync(join(__dirname, 'results'), { recursive: true });
-    const name = option('name') ?? (FULL ? 'full' : 'quick');
     writeFileSync(join(__dirname, 'results', `${name}.json`), JSON.stringify(result, null, 2));
     writeFileSync(join(__dirname, 'results', `${name}.md`), markdown.join('\n') + '\n');
     console.log(JSON.stringify(result));

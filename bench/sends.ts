@@ -94,6 +94,8 @@ interface SendRun {
   sendsPerSecond: number;
   latencyMs: Latencies;
   appCpuMsPerSend: number;
+  /** Of it, the cluster primary's (relaying events, counting rate limits); absent with 1 worker. */
+  primaryCpuMsPerSend?: number;
   mariadbCpuMsPerSend: number | null;
   loadClientCpuMsPerSend: number;
   /** Messages the database gained in the window; equals `sends` when every 302 stored one. */
@@ -368,6 +370,7 @@ async function runOnce(
     const dbPid = database === 'mariadb' ? mariadbPid() : null;
     const cpuOf = () => ({
       app: appPids.reduce((sum, pid) => sum + procStat(pid).cpuSeconds, 0),
+      primary: procStat(appPids[0]).cpuSeconds,
       load: procStat(loadPid).cpuSeconds,
       db: dbPid === null ? 0 : procStat(dbPid).cpuSeconds,
       machine: machineCpu(),
@@ -398,6 +401,7 @@ async function runOnce(
       sendsPerSecond: sends / windowSeconds,
       latencyMs: latencies(written.times),
       appCpuMsPerSend: perSend(appCpu),
+      ...(workers > 1 ? { primaryCpuMsPerSend: perSend(after.primary - before.primary) } : {}),
       mariadbCpuMsPerSend: dbPid === null ? null : perSend(dbCpu),
       loadClientCpuMsPerSend: perSend(loadCpu),
       storedMessages: storedAfter - storedBefore,
@@ -432,7 +436,7 @@ const ALIGN =
 
 const row = (r: SendRun, sendsPerSecond = f(r.sendsPerSecond, 0)) =>
   `| ${r.database} | ${r.workers ?? 1} | ${r.clients} | ${sendsPerSecond} | ${f(r.latencyMs.p50, 1)} | ${f(r.latencyMs.p99, 1)} | ` +
-  `${f(r.appCpuMsPerSend, 2)} | ${f(r.mariadbCpuMsPerSend, 2)} | ${f(r.loadClientCpuMsPerSend, 2)} | ${r.failures} | ` +
+  `${f(r.appCpuMsPerSend, 2)}${r.primaryCpuMsPerSend === undefined ? '' : ` (primary ${f(r.primaryCpuMsPerSend, 2)})`} | ${f(r.mariadbCpuMsPerSend, 2)} | ${f(r.loadClientCpuMsPerSend, 2)} | ${r.failures} | ` +
   `${r.storedMessages ?? '-'} / ${r.sends} | ${f(r.machineBusyCores, 2)} (${f(r.otherBusyCores, 2)}) |`;
 
 /**

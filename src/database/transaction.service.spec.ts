@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { TransactionService } from './transaction.service';
 
@@ -6,7 +10,7 @@ const deadlock = () =>
 
 /** A DataSource whose transactions run the work, then fail as the script says. */
 function fakeDataSource(type: string, outcomes: ('commit' | 'deadlock' | 'error')[]) {
-  const manager = {} as EntityManager;
+  const manager = { query: () => Promise.resolve([]) } as unknown as EntityManager;
   let call = 0;
   const transaction = jest.fn(async (...args: unknown[]) => {
     const run = args[args.length - 1] as (m: EntityManager) => Promise<unknown>;
@@ -86,5 +90,58 @@ describe(TransactionService.name, () => {
     );
 
     expect(log).toEqual(['start a', 'end a', 'publish a', 'start b', 'end b', 'publish b']);
+  });
+});
+
+/** Another connection (a thread: it must run while this one waits) holding the write lock. */
+function holdWriteLock(file: string, ms: number): Promise<Worker> {
+  const worker = new Worker(
+    `const { workerData, parentPort } = require('node:worker_threads');
+     const db = new (require('better-sqlite3'))(workerData.file);
+     db.exec('BEGIN IMMEDIATE');
+     parentPort.postMessage('locked');
+     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, workerData.ms);
+     db.exec('COMMIT');
+     db.close();`,
+    { eval: true, workerData: { file, ms } },
+  );
+  return new Promise((resolve) => worker.once('message', () => resolve(worker)));
+}
+
+describe(`${TransactionService.name} on a SQLite file shared with another process`, () => {
+  let folder: string;
+  let dataSource: DataSource;
+
+  beforeEach(async () => {
+    folder = mkdtempSync(join(tmpdir(), 'tx-'));
+    dataSource = new DataSource({
+      type: 'better-sqlite3',
+      database: join(folder, 'db.sqlite'),
+      enableWAL: true,
+      timeout: 5_000,
+    });
+    await dataSource.initialize();
+    await dataSource.query('CREATE TABLE users (id INTEGER PRIMARY KEY)');
+  });
+
+  afterEach(async () => {
+    await dataSource.destroy();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('should wait for the write lock, then read and write in one attempt', async () => {
+    const holder = await holdWriteLock(join(folder, 'db.sqlite'), 300);
+    const sut = new TransactionService(dataSource);
+    let attempts = 0;
+
+    await sut.run(async ({ manager }) => {
+      attempts += 1;
+      await manager.query('SELECT COUNT(*) FROM users');
+      await manager.query('INSERT INTO users DEFAULT VALUES');
+    });
+
+    expect(attempts).toBe(1);
+    expect(await dataSource.query('SELECT COUNT(*) AS n FROM users')).toEqual([{ n: 1 }]);
+    await holder.terminate();
   });
 });

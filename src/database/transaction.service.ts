@@ -14,8 +14,9 @@ export interface Tx {
  *
  * SQLite: TypeORM's better-sqlite3 driver shares one connection, so two concurrent
  * transactions would interleave on it (the second becomes a savepoint of the first); they are
- * queued here instead. Between the processes of a cluster (WORKERS) SQLite's own write lock
- * orders them; one that collides with another process's commit is run again (below).
+ * queued here instead. Between processes on one file (the workers of WORKERS, or the CLI
+ * beside the server) SQLite's write lock orders them: each transaction takes it first (see
+ * TAKE_SQLITE_WRITE_LOCK), and one that still collides with another's commit is run again.
  * MySQL: READ COMMITTED, so a statement sees what other transactions committed before it;
  * callers take row locks where an order matters, in ascending id order (see MessagesService).
  * A transaction the database aborts for a deadlock, a lock wait timeout or (SQLite) a busy
@@ -24,6 +25,13 @@ export interface Tx {
  * never reaches the user. `work` must therefore do nothing but database work and
  * afterCommit: only the callbacks of the attempt that committed run, once, after COMMIT.
  */
+/**
+ * A write that changes nothing, run first in every SQLite transaction: SQLite waits (busy
+ * timeout) for the write lock only when a transaction starts with a write. One that read first
+ * and then wants to write while another process holds the lock fails at once (SQLITE_BUSY).
+ */
+const TAKE_SQLITE_WRITE_LOCK = 'UPDATE users SET id = id WHERE 0';
+
 @Injectable()
 export class TransactionService {
   private sqliteQueue: Promise<unknown> = Promise.resolve();
@@ -64,7 +72,10 @@ export class TransactionService {
     const run = (manager: EntityManager) =>
       work({ manager, afterCommit: (callback) => afterCommit.push(callback) });
     const result = this.isSqlite
-      ? await this.dataSource.transaction(run)
+      ? await this.dataSource.transaction(async (manager) => {
+          await manager.query(TAKE_SQLITE_WRITE_LOCK);
+          return run(manager);
+        })
       : await this.dataSource.transaction('READ COMMITTED', run);
     return { result, afterCommit };
   }
