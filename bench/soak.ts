@@ -193,10 +193,13 @@ function slope(points: [number, number][]): number {
 async function dbUnreadCounts(
   database: { kind: 'sqlite'; file: string } | { kind: 'mysql'; url: string },
 ): Promise<Map<number, number>> {
-  const sql = `SELECT m.recipient_id AS userId, COUNT(*) AS unread FROM messages m
-    JOIN users u ON u.id = m.recipient_id
-    WHERE u.last_message_read_time IS NULL OR m.timestamp > u.last_message_read_time
-    GROUP BY m.recipient_id`;
+  // The badge: unread messages over the user's conversations, blocked senders left out.
+  const sql = `SELECT c.user_id AS userId, COUNT(*) AS unread FROM conversations c
+    JOIN messages m ON m.recipient_id = c.user_id AND m.sender_id = c.peer_id
+      AND m.timestamp > c.last_read_at
+    WHERE NOT EXISTS (
+      SELECT 1 FROM blocks b WHERE b.blocker_id = c.user_id AND b.blocked_id = c.peer_id)
+    GROUP BY c.user_id`;
   let rows: { userId: number; unread: number }[];
   if (database.kind === 'sqlite') {
     const db = new Database(database.file, { readonly: true, timeout: 10_000 });

@@ -10,7 +10,7 @@ const deadlock = () =>
 
 /** A DataSource whose transactions run the work, then fail as the script says. */
 function fakeDataSource(type: string, outcomes: ('commit' | 'deadlock' | 'error')[]) {
-  const manager = { query: () => Promise.resolve([]) } as unknown as EntityManager;
+  const manager = {} as EntityManager;
   let call = 0;
   const transaction = jest.fn(async (...args: unknown[]) => {
     const run = args[args.length - 1] as (m: EntityManager) => Promise<unknown>;
@@ -24,7 +24,9 @@ function fakeDataSource(type: string, outcomes: ('commit' | 'deadlock' | 'error'
     }
     return result;
   });
-  return { options: { type }, transaction } as unknown as DataSource & {
+  // better-sqlite3's handle, for the write lock a SQLite transaction takes first.
+  const databaseConnection = { pragma: () => 0, prepare: () => ({ run: () => undefined }) };
+  return { options: { type }, transaction, driver: { databaseConnection } } as unknown as DataSource & {
     transaction: jest.Mock;
   };
 }
@@ -133,14 +135,19 @@ describe(`${TransactionService.name} on a SQLite file shared with another proces
     const holder = await holdWriteLock(join(folder, 'db.sqlite'), 300);
     const sut = new TransactionService(dataSource);
     let attempts = 0;
+    let ticks = 0;
+    const ticking = setInterval(() => ticks++, 10);
 
     await sut.run(async ({ manager }) => {
       attempts += 1;
       await manager.query('SELECT COUNT(*) FROM users');
       await manager.query('INSERT INTO users DEFAULT VALUES');
     });
+    clearInterval(ticking);
 
     expect(attempts).toBe(1);
+    // The process went on meanwhile: waiting for the lock did not freeze its event loop.
+    expect(ticks).toBeGreaterThanOrEqual(10);
     expect(await dataSource.query('SELECT COUNT(*) AS n FROM users')).toEqual([{ n: 1 }]);
     await holder.terminate();
   });

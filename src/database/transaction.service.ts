@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Database } from 'better-sqlite3';
 import { DataSource, EntityManager } from 'typeorm';
+import type { BetterSqlite3Driver } from 'typeorm/driver/better-sqlite3/BetterSqlite3Driver';
+import { takeWriteLock, whileWriteLockBusy } from './sqlite-write-lock';
 import { withTransactionRetry } from './transaction-retry';
 
 /** A running transaction: its EntityManager, and work to do only once it has committed. */
@@ -15,8 +18,8 @@ export interface Tx {
  * SQLite: TypeORM's better-sqlite3 driver shares one connection, so two concurrent
  * transactions would interleave on it (the second becomes a savepoint of the first); they are
  * queued here instead. Between processes on one file (the workers of WORKERS, or the CLI
- * beside the server) SQLite's write lock orders them: each transaction takes it first (see
- * TAKE_SQLITE_WRITE_LOCK), and one that still collides with another's commit is run again.
+ * beside the server) SQLite's write lock orders them: each transaction takes it first, and
+ * while another process holds it, tries again a millisecond later (sqlite-write-lock.ts).
  * MySQL: READ COMMITTED, so a statement sees what other transactions committed before it;
  * callers take row locks where an order matters, in ascending id order (see MessagesService).
  * A transaction the database aborts for a deadlock, a lock wait timeout or (SQLite) a busy
@@ -25,13 +28,6 @@ export interface Tx {
  * never reaches the user. `work` must therefore do nothing but database work and
  * afterCommit: only the callbacks of the attempt that committed run, once, after COMMIT.
  */
-/**
- * A write that changes nothing, run first in every SQLite transaction: SQLite waits (busy
- * timeout) for the write lock only when a transaction starts with a write. One that read first
- * and then wants to write while another process holds the lock fails at once (SQLITE_BUSY).
- */
-const TAKE_SQLITE_WRITE_LOCK = 'UPDATE users SET id = id WHERE 0';
-
 @Injectable()
 export class TransactionService {
   private sqliteQueue: Promise<unknown> = Promise.resolve();
@@ -42,12 +38,19 @@ export class TransactionService {
     return this.dataSource.options.type === 'better-sqlite3';
   }
 
+  /** better-sqlite3's handle: TypeORM's driver runs every query on this one connection. */
+  private get sqliteConnection(): Database {
+    return (this.dataSource.driver as BetterSqlite3Driver).databaseConnection as Database;
+  }
+
   async run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     if (this.isSqlite) {
       // The callbacks run before the next queued transaction starts, so events leave in
       // commit order.
       return this.queued(async () =>
-        this.runCallbacks(await withTransactionRetry(() => this.attempt(work))),
+        this.runCallbacks(
+          await withTransactionRetry(() => whileWriteLockBusy(() => this.attempt(work))),
+        ),
       );
     }
     return this.runCallbacks(await withTransactionRetry(() => this.attempt(work)));
@@ -72,8 +75,8 @@ export class TransactionService {
     const run = (manager: EntityManager) =>
       work({ manager, afterCommit: (callback) => afterCommit.push(callback) });
     const result = this.isSqlite
-      ? await this.dataSource.transaction(async (manager) => {
-          await manager.query(TAKE_SQLITE_WRITE_LOCK);
+      ? await this.dataSource.transaction((manager) => {
+          takeWriteLock(this.sqliteConnection);
           return run(manager);
         })
       : await this.dataSource.transaction('READ COMMITTED', run);

@@ -47,12 +47,8 @@ describe('node dist/main.js with WORKERS=2 (SQLite)', () => {
       username,
     )[0].n;
   const connect = async (cookie: string, lastEventId = '') => {
-    const client = await SseClient.connect(app.baseUrl, '/notifications/stream', {
-      Cookie: cookie,
-      ...(lastEventId ? { 'Last-Event-ID': lastEventId } : {}),
-    });
+    const client = await SseClient.openStream(app.baseUrl, cookie, lastEventId);
     open.push(client);
-    await client.waitFor((c) => c.frames.length >= 1);
     return client;
   };
   const badge = (clients: SseClient[]) =>

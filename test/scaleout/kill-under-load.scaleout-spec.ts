@@ -17,12 +17,8 @@ describe('Scale-out: SIGKILL of a process under load', () => {
   const sql = <T>(query: string, params: unknown[] = []) => stack.sql<T>(query, params);
 
   const connect = async (app: AppProcess, cookie: string, lastEventId = '') => {
-    const client = await SseClient.connect(app.baseUrl, '/notifications/stream', {
-      Cookie: cookie,
-      ...(lastEventId ? { 'Last-Event-ID': lastEventId } : {}),
-    });
+    const client = await SseClient.openStream(app.baseUrl, cookie, lastEventId);
     open.push(client);
-    await client.waitFor((c) => c.frames.length >= 1);
     return client;
   };
   const lastEvent = (clients: SseClient[]) =>

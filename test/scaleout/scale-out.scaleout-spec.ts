@@ -17,12 +17,8 @@ describe('Scale-out: two processes, MariaDB and Redis', () => {
   const sql = <T>(query: string, params: unknown[] = []) => stack.sql<T>(query, params);
 
   const stream = async (app: AppProcess, cookie: string, lastEventId?: string) => {
-    const client = await SseClient.connect(app.baseUrl, '/notifications/stream', {
-      Cookie: cookie,
-      ...(lastEventId ? { 'Last-Event-ID': lastEventId } : {}),
-    });
+    const client = await SseClient.openStream(app.baseUrl, cookie, lastEventId);
     open.push(client);
-    await client.waitFor((c) => c.frames.length >= 1);
     return client;
   };
 

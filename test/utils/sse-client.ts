@@ -49,6 +49,19 @@ export class SseClient {
   }
 
   /**
+   * A logged-in browser's notification stream (its auth cookie), resuming after `lastEventId`
+   * when given; resolves once the first frame has arrived.
+   */
+  static async openStream(baseUrl: string, cookie: string, lastEventId = ''): Promise<SseClient> {
+    const client = await SseClient.connect(baseUrl, '/notifications/stream', {
+      Cookie: cookie,
+      ...(lastEventId ? { 'Last-Event-ID': lastEventId } : {}),
+    });
+    await client.waitFor((c) => c.frames.length >= 1);
+    return client;
+  }
+
+  /**
    * Data frames, parsed: {id, name, data, timestamp}, with the id (the cursor `seq:announcement`)
    * split into `seq` and `announcement`.
    */
