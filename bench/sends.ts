@@ -17,6 +17,9 @@
  * all runs in turn; a run others disturbed is done again (`--attempts`, 2 in all).
  * `--workers`: runs with each WORKERS value (app processes under node:cluster, default 1); the
  * app's CPU is then the primary's and its workers' together.
+ * `--profile`: every app process (the workers and the primary) runs under `--cpu-prof`; each
+ * run then splits its processes' CPU over the window by stage (connect-profile.ts's STAGES),
+ * µs per send, summed over the workers, with a table comparing 1 worker to more.
  * `--quick`: 5 s runs, one round, no waiting, no second attempts.
  * Writes bench/results/<--out, default sends>.{json,md}; `--report-only` rewrites the .md
  * from the .json.
@@ -37,8 +40,10 @@ import Database from 'better-sqlite3';
 import { createConnection } from 'mysql2/promise';
 import { createScratchDatabase, TEST_MYSQL_URL } from '../test/utils/mysql';
 import { descendantsOf } from '../test/utils/processes';
+import { analyseProfile, CpuProfile } from './connect-profile';
 import {
   appCookieFor,
+  diagnosticsNodeArgs,
   formSession,
   latencies,
   Latencies,
@@ -76,6 +81,7 @@ const ATTEMPTS = Number(option('attempts') ?? (QUICK ? 1 : 2));
 const CLIENTS = (option('clients') ?? '16,64').split(',').map(Number);
 const DATABASES = (option('databases') ?? 'sqlite,mariadb').split(',') as ('sqlite' | 'mariadb')[];
 const WORKER_COUNTS = (option('workers') ?? '1').split(',').map(Number);
+const PROFILE = process.argv.includes('--profile');
 const RECIPIENTS_PER_SENDER = 8;
 /** Per-user and per-address send limits (messages per minute) far above what a run can send. */
 const RATE_LIMIT_OFF = '1000000';
@@ -96,6 +102,8 @@ interface SendRun {
   appCpuMsPerSend: number;
   /** Of it, the cluster primary's (relaying events, counting rate limits); absent with 1 worker. */
   primaryCpuMsPerSend?: number;
+  /** With --profile: the workers' CPU by stage, µs per send, summed over the workers. */
+  stagesUsPerSend?: Record<string, number>;
   mariadbCpuMsPerSend: number | null;
   loadClientCpuMsPerSend: number;
   /** Messages the database gained in the window; equals `sends` when every 302 stored one. */
@@ -172,15 +180,29 @@ const git = (...args: string[]) => {
 };
 
 /** The build in APP_DIR, started there, with the send limits out of the way. */
-async function startAppAt(databaseUrl: string, workers: number): Promise<Server> {
+async function startAppAt(
+  databaseUrl: string,
+  workers: number,
+  profileDir: string | null,
+): Promise<Server> {
   const port = serverPort();
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.REDIS_URL;
   delete env.DB_POOL_SIZE;
-  const child = spawn(process.execPath, [join(APP_DIR, 'dist/main.js')], {
+  // The workers inherit the primary's node arguments (node:cluster forks with execArgv).
+  const profiling = profileDir
+    ? [
+        '--cpu-prof',
+        `--cpu-prof-dir=${profileDir}`,
+        '--cpu-prof-interval=500',
+        ...diagnosticsNodeArgs(),
+      ]
+    : [];
+  const child = spawn(process.execPath, [...profiling, join(APP_DIR, 'dist/main.js')], {
     cwd: APP_DIR,
     env: {
       ...env,
+      ...(profileDir ? { BENCH_DIAGNOSTICS_DIR: profileDir } : {}),
       NODE_ENV: 'production',
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -324,6 +346,66 @@ async function mariadbTarget(): Promise<Target> {
 
 const cleanups = new Set<() => Promise<void>>();
 
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
+/**
+ * The workers' profiles (one file per process, named by its pid) over the window, by stage:
+ * each scaled to that worker's CPU over the window (/proc), then summed, in µs per send.
+ */
+function stagesOf(
+  profileDir: string,
+  workerPids: number[],
+  cpuSecondsOf: (index: number) => number,
+  window: { fromUs: number; toUs: number; sends: number },
+): Record<string, number> {
+  const files = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'));
+  const total: Record<string, number> = {};
+  workerPids.forEach((pid, i) => {
+    const file = files.find((f) => f.split('.').includes(String(pid)));
+    if (!file) {
+      throw new Error(`worker ${pid} wrote no CPU profile`);
+    }
+    const profile = JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as CpuProfile;
+    const cpuUsPerSend = (cpuSecondsOf(i) * 1e6) / window.sends;
+    const { stages } = analyseProfile(
+      profile,
+      window.fromUs,
+      window.toUs,
+      window.sends,
+      cpuUsPerSend,
+    );
+    for (const stage of stages) {
+      total[stage.stage] = (total[stage.stage] ?? 0) + stage.usPerConnect;
+    }
+  });
+  return total;
+}
+
+/** Per database and client count: the workers' µs per send by stage, 1 worker against more. */
+function stagesTable(runs: SendRun[]): string[] {
+  const profiled = runs.filter((r) => r.stagesUsPerSend);
+  if (profiled.length === 0) {
+    return [];
+  }
+  const columns = profiled.map(
+    (r) => `${r.database}, ${r.clients} senders, ${r.workers ?? 1} worker(s)`,
+  );
+  const stages = [...new Set(profiled.flatMap((r) => Object.keys(r.stagesUsPerSend ?? {})))];
+  const total = (r: SendRun) => Object.values(r.stagesUsPerSend ?? {}).reduce((a, b) => a + b, 0);
+  return [
+    '',
+    "## Where the workers' CPU per send goes (--profile), µs per send",
+    '',
+    `| stage | ${columns.join(' | ')} |`,
+    `| --- |${columns.map(() => ' ---: |').join('')}`,
+    ...stages
+      .map((stage) => ({ stage, values: profiled.map((r) => r.stagesUsPerSend?.[stage] ?? 0) }))
+      .sort((a, b) => Math.max(...b.values) - Math.max(...a.values))
+      .map(({ stage, values }) => `| ${stage} | ${values.map((v) => f(v, 0)).join(' | ')} |`),
+    `| **all workers** | ${profiled.map((r) => `**${f(total(r), 0)}**`).join(' | ')} |`,
+  ];
+}
+
 async function runOnce(
   database: 'sqlite' | 'mariadb',
   clients: number,
@@ -336,7 +418,11 @@ async function runOnce(
   let app: Server | undefined;
   let load: LoadProcess | undefined;
   try {
-    app = await startAppAt(target.url, workers);
+    const profileDir = PROFILE ? mkdtempSync(join(tmpdir(), 'microblog-sends-profile-')) : null;
+    if (profileDir) {
+      cleanups.add(() => Promise.resolve(rmSync(profileDir, { recursive: true, force: true })));
+    }
+    app = await startAppAt(target.url, workers, profileDir);
     const started = app;
     const stopApp = () => stopProcess(started.child);
     cleanups.add(stopApp);
@@ -368,7 +454,10 @@ async function runOnce(
     const appPids = [app.child.pid!, ...descendantsOf(app.child.pid!)];
     const loadPid = load.child.pid!;
     const dbPid = database === 'mariadb' ? mariadbPid() : null;
+    const workerCpu = () =>
+      appPids.slice(workers > 1 ? 1 : 0).map((pid) => procStat(pid).cpuSeconds);
     const cpuOf = () => ({
+      workers: workerCpu(),
       app: appPids.reduce((sum, pid) => sum + procStat(pid).cpuSeconds, 0),
       primary: procStat(appPids[0]).cpuSeconds,
       load: procStat(loadPid).cpuSeconds,
@@ -379,7 +468,9 @@ async function runOnce(
     const storedBefore = await target.countMessages();
     const before = cpuOf();
     const t0 = now();
+    const fromUs = monotonicUs();
     const written = await write(SECONDS * 1000);
+    const toUs = monotonicUs();
     const windowMs = now() - t0;
     const after = cpuOf();
     const storedAfter = await target.countMessages();
@@ -391,6 +482,21 @@ async function runOnce(
     const loadCpu = after.load - before.load;
     const machineBusy = after.machine.busy - before.machine.busy;
     const windowSeconds = windowMs / 1000;
+    let stagesUsPerSend: Record<string, number> | undefined;
+    if (profileDir) {
+      await stopProcess(app.child);
+      const workerPids = appPids.slice(workers > 1 ? 1 : 0);
+      stagesUsPerSend = stagesOf(
+        profileDir,
+        workerPids,
+        (i) => after.workers[i] - before.workers[i],
+        {
+          fromUs,
+          toUs,
+          sends,
+        },
+      );
+    }
     return {
       database: target.database,
       workers,
@@ -404,6 +510,7 @@ async function runOnce(
       ...(workers > 1 ? { primaryCpuMsPerSend: perSend(after.primary - before.primary) } : {}),
       mariadbCpuMsPerSend: dbPid === null ? null : perSend(dbCpu),
       loadClientCpuMsPerSend: perSend(loadCpu),
+      ...(stagesUsPerSend ? { stagesUsPerSend } : {}),
       storedMessages: storedAfter - storedBefore,
       warmUpSends: warmUp.times.length,
       machineBusyCores: machineBusy / windowSeconds,
@@ -518,6 +625,7 @@ function markdownOf(result: SendsResult): string {
     '',
     summaryTable(result.runs),
     ...(settings.repeat > 1 ? ['', '## Every run', '', runsTable(result.runs)] : []),
+    ...stagesTable(result.runs),
   ].join('\n');
 }
 
