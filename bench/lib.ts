@@ -201,14 +201,21 @@ export async function startApp(
       REGISTER_RATE_LIMIT: '1000000',
       SEND_RATE_LIMIT: '1000000',
       SEND_ADDRESS_RATE_LIMIT: '1000000',
-      // One process, as the reference servers are: WORKERS runs are bench/sends.ts --workers.
+      // One process, as the reference servers are, unless a run asks for WORKERS.
       WORKERS: '1',
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4096)));
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitForHealth(baseUrl, name);
+  const workers = Number(env.WORKERS ?? 1);
+  // The first worker answers /health; the cluster's primary says when the others listen too.
+  while (workers > 1 && !output.includes(`All ${workers} workers are listening`)) {
+    await sleep(100);
+  }
   return {
     name,
     api: 'app',
