@@ -9,11 +9,7 @@ export type ClusterMessage =
   | { kind: 'microblog:bus'; envelope: unknown }
   /** A worker counts a request against a rate limit the primary keeps for all of them. */
   | { kind: 'microblog:rate-limit'; id: number; args: RateLimitArgs }
-  | { kind: 'microblog:rate-limit-reply'; id: number; record: ThrottlerStorageRecord }
-  /** A worker asks for its turn at the SQLite write lock, and gives it back (write-turns.ts). */
-  | { kind: 'microblog:write-turn'; id: number }
-  | { kind: 'microblog:write-turn-granted'; id: number }
-  | { kind: 'microblog:write-turn-done'; id: number };
+  | { kind: 'microblog:rate-limit-reply'; id: number; record: ThrottlerStorageRecord };
 
 /** ThrottlerStorage.increment's arguments: key, ttl, limit, blockDuration, throttlerName. */
 export type RateLimitArgs = [string, number, number, number, string];

@@ -2,7 +2,6 @@ import { Logger } from '@nestjs/common';
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import cluster, { Worker } from 'node:cluster';
 import { ClusterMessage, isClusterMessage } from './cluster-messages';
-import { WriteTurns } from './write-turns';
 
 /** The signals that stop the cluster: each worker gets SIGTERM and stops gracefully. */
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
@@ -20,10 +19,6 @@ const RESTART_DELAY_MAX_MS = 10_000;
 export class ClusterPrimary {
   private readonly logger = new Logger('Cluster');
   private readonly rateLimits = new ThrottlerStorageService();
-  private readonly writeTurns = new WriteTurns(({ workerId, id }) => {
-    const worker = cluster.workers?.[workerId];
-    return worker !== undefined && this.send(worker, { kind: 'microblog:write-turn-granted', id });
-  });
   private startedAll = false;
   private stopping = false;
   private crashesInARow = 0;
@@ -68,10 +63,6 @@ export class ClusterPrimary {
     }
     if (message.kind === 'microblog:bus') {
       this.workers.filter((w) => w !== from).forEach((w) => this.send(w, message));
-    } else if (message.kind === 'microblog:write-turn') {
-      this.writeTurns.request({ workerId: from.id, id: message.id });
-    } else if (message.kind === 'microblog:write-turn-done') {
-      this.writeTurns.done({ workerId: from.id, id: message.id });
     } else if (message.kind === 'microblog:rate-limit') {
       void this.rateLimits
         .increment(...message.args)
@@ -81,17 +72,14 @@ export class ClusterPrimary {
     }
   }
 
-  /** False when the worker is gone (it has no streams or transactions left to miss it). */
-  private send(worker: Worker, message: ClusterMessage): boolean {
-    if (!worker.isConnected()) {
-      return false;
+  private send(worker: Worker, message: ClusterMessage): void {
+    if (worker.isConnected()) {
+      // A worker that goes away meanwhile has no streams left to miss it.
+      worker.send(message, undefined, () => undefined);
     }
-    worker.send(message, undefined, () => undefined);
-    return true;
   }
 
   private onExit(worker: Worker, code: number, signal: string | null): void {
-    this.writeTurns.workerGone(worker.id);
     const how = signal ?? `code ${code}`;
     if (this.stopping) {
       this.exitWhenAllStopped();

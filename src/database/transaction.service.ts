@@ -3,7 +3,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Database } from 'better-sqlite3';
 import { DataSource, EntityManager } from 'typeorm';
 import type { BetterSqlite3Driver } from 'typeorm/driver/better-sqlite3/BetterSqlite3Driver';
-import { takeWriteTurn } from '../cluster/write-turn';
 import { takeWriteLock, whileWriteLockBusy } from './sqlite-write-lock';
 import { withTransactionRetry } from './transaction-retry';
 
@@ -20,8 +19,7 @@ export interface Tx {
  * transactions would interleave on it (the second becomes a savepoint of the first); they are
  * queued here instead. Between processes on one file (the workers of WORKERS, or the CLI
  * beside the server) SQLite's write lock orders them: each transaction takes it first, and
- * while another process holds it, tries again a millisecond later (sqlite-write-lock.ts). The
- * workers of a cluster first wait for their turn from the primary, so they rarely find it taken.
+ * while another process holds it, tries again a millisecond later (sqlite-write-lock.ts).
  * MySQL: READ COMMITTED, so a statement sees what other transactions committed before it;
  * callers take row locks where an order matters, in ascending id order (see MessagesService).
  * A transaction the database aborts for a deadlock, a lock wait timeout or (SQLite) a busy
@@ -30,12 +28,6 @@ export interface Tx {
  * never reaches the user. `work` must therefore do nothing but database work and
  * afterCommit: only the callbacks of the attempt that committed run, once, after COMMIT.
  */
-/** An attempt that committed: its result, and what to do now that it has. */
-interface Attempt<T> {
-  result: T;
-  afterCommit: (() => void)[];
-}
-
 @Injectable()
 export class TransactionService {
   private sqliteQueue: Promise<unknown> = Promise.resolve();
@@ -55,21 +47,16 @@ export class TransactionService {
     if (this.isSqlite) {
       // The callbacks run before the next queued transaction starts, so events leave in
       // commit order.
-      return this.queued(async () => {
-        const endTurn = await takeWriteTurn();
-        let outcome: Attempt<T>;
-        try {
-          outcome = await withTransactionRetry(() => whileWriteLockBusy(() => this.attempt(work)));
-        } finally {
-          endTurn();
-        }
-        return this.runCallbacks(outcome);
-      });
+      return this.queued(async () =>
+        this.runCallbacks(
+          await withTransactionRetry(() => whileWriteLockBusy(() => this.attempt(work))),
+        ),
+      );
     }
     return this.runCallbacks(await withTransactionRetry(() => this.attempt(work)));
   }
 
-  private runCallbacks<T>({ result, afterCommit }: Attempt<T>) {
+  private runCallbacks<T>({ result, afterCommit }: { result: T; afterCommit: (() => void)[] }) {
     for (const callback of afterCommit) {
       callback();
     }
@@ -83,7 +70,7 @@ export class TransactionService {
   }
 
   /** One attempt, with its own afterCommit list: dropped with the attempt if it fails. */
-  private async attempt<T>(work: (tx: Tx) => Promise<T>): Promise<Attempt<T>> {
+  private async attempt<T>(work: (tx: Tx) => Promise<T>) {
     const afterCommit: (() => void)[] = [];
     const run = (manager: EntityManager) =>
       work({ manager, afterCommit: (callback) => afterCommit.push(callback) });
