@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 
 /**
  * A write that changes nothing. SQLite waits for the write lock only for a transaction that
@@ -16,21 +16,31 @@ export class WriteLockBusyError extends Error {
   override name = 'WriteLockBusyError';
 }
 
+/** Per connection: the prepared lock statement and the busy timeout to put back after it. */
+const prepared = new WeakMap<Database, { take: Statement; busyTimeout: number }>();
+
 /**
  * Takes the write lock as the open transaction's first statement, or throws
  * WriteLockBusyError at once if another process holds it (busy timeout 0 for this statement).
  */
 export function takeWriteLock(db: Database): void {
-  const busyTimeout = db.pragma('busy_timeout', { simple: true }) as number;
+  let lock = prepared.get(db);
+  if (!lock) {
+    lock = {
+      take: db.prepare(TAKE_WRITE_LOCK),
+      busyTimeout: db.pragma('busy_timeout', { simple: true }) as number,
+    };
+    prepared.set(db, lock);
+  }
   db.pragma('busy_timeout = 0');
   try {
-    db.prepare(TAKE_WRITE_LOCK).run();
+    lock.take.run();
   } catch (error) {
     throw (error as { code?: unknown }).code === 'SQLITE_BUSY'
       ? new WriteLockBusyError('Another process holds the database write lock')
       : error;
   } finally {
-    db.pragma(`busy_timeout = ${busyTimeout}`);
+    db.pragma(`busy_timeout = ${lock.busyTimeout}`);
   }
 }
 

@@ -23,8 +23,8 @@ export interface Tx {
  * MySQL: READ COMMITTED, so a statement sees what other transactions committed before it;
  * callers take row locks where an order matters, in ascending id order (see MessagesService).
  * A transaction the database aborts for a deadlock, a lock wait timeout or (SQLite) a busy
- * database is run again from
- * the start (bounded, with jittered waits: see transaction-retry.ts), so such a collision
+ * database is run again from the start (bounded, with jittered waits: see
+ * transaction-retry.ts), so such a collision
  * never reaches the user. `work` must therefore do nothing but database work and
  * afterCommit: only the callbacks of the attempt that committed run, once, after COMMIT.
  */
