@@ -3,7 +3,7 @@ import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { signUp } from '../scaleout/stack';
+import { sendLoad, signUp } from '../scaleout/stack';
 import { AppProcess, waitUntil } from '../utils/app-process';
 import { BrowserSession, csrfTokenOf } from '../utils/browser-session';
 import { descendantsOf, isAlive } from '../utils/processes';
@@ -11,16 +11,6 @@ import { SseClient } from '../utils/sse-client';
 
 const RECIPIENTS = ['r1', 'r2', 'r3', 'r4'];
 const STREAMS_PER_RECIPIENT = 2;
-
-/**
- * A connection the primary was handing to the worker as it was killed is never answered nor
- * closed (node:cluster keeps the socket): a browser gives up on it, and so does the test.
- */
-function withinTenSeconds<T>(request: Promise<T>): Promise<T | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 10_000)));
-  return Promise.race([request, timeout]).finally(() => clearTimeout(timer));
-}
 
 /**
  * `node dist/main.js` with WORKERS=2 on the embedded SQLite default: two worker processes
@@ -133,20 +123,9 @@ describe('node dist/main.js with WORKERS=2 (SQLite)', () => {
     const [victim, survivor] = workers();
     expect(survivor).toBeDefined();
 
-    const accepted: string[] = [];
-    let sending = true;
-    const load = senders.map(async (sender, s) => {
-      for (let i = 0; sending; i++) {
-        const body = `s${s}-${i}`;
-        const to = RECIPIENTS[(s + i) % RECIPIENTS.length];
-        const res = await withinTenSeconds(
-          sender.submit(`/send_message/${to}`, `/send_message/${to}`, { message: body }),
-        ).catch(() => null);
-        if (res?.status === 302) {
-          accepted.push(body);
-        }
-      }
-    });
+    // A connection the primary was handing to the worker as it was killed is never answered nor
+    // closed (node:cluster keeps the socket): a browser gives up on it, and so does the test.
+    const { accepted, stop } = sendLoad(senders, RECIPIENTS, 10_000);
     await waitUntil(() => accepted.length >= 20, '20 sends before the kill');
     process.kill(victim, 'SIGKILL');
     await waitUntil(() => app.log.includes(`Worker ${victim} died (SIGKILL)`), 'the death noticed');
@@ -165,8 +144,7 @@ describe('node dist/main.js with WORKERS=2 (SQLite)', () => {
     await waitUntil(() => /Worker \d+ is listening/.test(app.log), 'a new worker');
     const countAtRestart = accepted.length;
     await waitUntil(() => accepted.length >= countAtRestart + 20, '20 sends after the restart');
-    sending = false;
-    await Promise.all(load);
+    await stop();
 
     const stored = new Set(rows<{ body: string }>('SELECT body FROM messages').map((r) => r.body));
     expect(accepted.filter((body) => !stored.has(body))).toEqual([]);

@@ -1,6 +1,6 @@
 import { SseClient } from '../utils/sse-client';
 import { AppProcess } from './app-process';
-import { ScaleOutStack, signUp } from './stack';
+import { ScaleOutStack, sendLoad, signUp } from './stack';
 
 const RECIPIENTS = ['r1', 'r2', 'r3', 'r4'];
 
@@ -55,20 +55,7 @@ describe('Scale-out: SIGKILL of a process under load', () => {
       streams.set(name, [await connect(p2, cookies.get(name) as string)]);
     }
 
-    const accepted: string[] = [];
-    let sending = true;
-    const load = senders.map(async (sender, s) => {
-      for (let i = 0; sending; i++) {
-        const body = `s${s}-${i}`;
-        const to = RECIPIENTS[(s + i) % RECIPIENTS.length];
-        const res = await sender
-          .submit(`/send_message/${to}`, `/send_message/${to}`, { message: body })
-          .catch(() => null);
-        if (res?.status === 302) {
-          accepted.push(body);
-        }
-      }
-    });
+    const { accepted, stop } = sendLoad(senders, RECIPIENTS);
     await new Promise((resolve) => setTimeout(resolve, 700));
     await p2.stop('SIGKILL');
     // The load balancer sends the browsers to the process left, each resuming after its last id.
@@ -79,8 +66,7 @@ describe('Scale-out: SIGKILL of a process under load', () => {
     await new Promise((resolve) => setTimeout(resolve, 700));
     p2 = await stack.startApp();
     await new Promise((resolve) => setTimeout(resolve, 500));
-    sending = false;
-    await Promise.all(load);
+    await stop();
 
     expect(accepted.length).toBeGreaterThan(20);
     const stored = await sql<{ body: string }[]>('SELECT body FROM messages');

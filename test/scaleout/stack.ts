@@ -78,3 +78,47 @@ export async function signUp(app: AppProcess, username: string) {
   const login = await session.login(username, PASSWORD);
   return { session, cookie: BrowserSession.authCookieOf(login) };
 }
+
+/** `request`, or null when it has no answer within `ms` (Infinity: however long it takes). */
+function answeredWithin<T>(ms: number, request: Promise<T>): Promise<T | null> {
+  if (ms === Infinity) {
+    return request;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
+  return Promise.race([request, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Senders posting the send form back to back, each to `recipients` in turn, until `stop()`:
+ * `accepted` holds the bodies answered 302. A send that fails, or has no answer within
+ * `answerWithinMs`, is not accepted.
+ */
+export function sendLoad(
+  senders: BrowserSession[],
+  recipients: string[],
+  answerWithinMs = Infinity,
+) {
+  const accepted: string[] = [];
+  let sending = true;
+  const load = senders.map(async (sender, s) => {
+    for (let i = 0; sending; i++) {
+      const body = `s${s}-${i}`;
+      const to = recipients[(s + i) % recipients.length];
+      const res = await answeredWithin(
+        answerWithinMs,
+        sender.submit(`/send_message/${to}`, `/send_message/${to}`, { message: body }),
+      ).catch(() => null);
+      if (res?.status === 302) {
+        accepted.push(body);
+      }
+    }
+  });
+  return {
+    accepted,
+    stop: async () => {
+      sending = false;
+      await Promise.all(load);
+    },
+  };
+}
