@@ -40,8 +40,8 @@
  * section from "## Reading" on is kept). Servers listen on 127.0.0.1; the temp folder goes at
  * the end.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { packageOf, shortScript } from './heap-snapshot';
 import {
@@ -55,15 +55,13 @@ import {
   previousNotes,
   procStat,
   ROOT,
-  seedUsersSqlite,
   Server,
   ServerDiagnostics,
-  serverPort,
   sleep,
-  startApp,
-  startBareSse,
   stopProcess,
   waitForOpenStreams,
+  COMPARED_SERVERS,
+  withComparedServers,
 } from './lib';
 
 const STREAMS = Number(option('streams') ?? 2000);
@@ -727,87 +725,44 @@ async function main(): Promise<void> {
     writeFileSync(mdFile, markdown(result, previousNotes(mdFile)));
     return;
   }
-  const dir = mkdtempSync(join(tmpdir(), 'microblog-connect-profile-'));
-  const running: Server[] = [];
-  const stopAll = () => Promise.all(running.splice(0).map((s) => stopProcess(s.child)));
-  const interrupted = () => {
-    void stopAll().finally(() => {
-      rmSync(dir, { recursive: true, force: true });
-      process.exit(130);
-    });
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
-  try {
-    const result: ConnectProfileResult = {
-      date: new Date().toISOString(),
-      machine: machineLine(),
-      loadAverageBefore: loadavg(),
-      streams: STREAMS,
-      intervalUs: INTERVAL_US,
-      allocationSamplingBytes: ALLOCATION_SAMPLING,
-      servers: [],
-    };
-    const databaseFile = join(dir, 'bench.sqlite');
-    /** Profiled (into `profileDir`), or plain for null. */
-    const nodeArgs = (profileDir: string | null) =>
-      profileDir === null
-        ? []
-        : [
-            '--cpu-prof',
-            `--cpu-prof-dir=${profileDir}`,
-            `--cpu-prof-interval=${INTERVAL_US}`,
-            ...diagnosticsNodeArgs(),
-          ];
-    const env = (profileDir: string | null): Record<string, string> =>
-      profileDir === null
-        ? {}
-        : {
-            BENCH_DIAGNOSTICS_DIR: profileDir,
-            BENCH_ALLOCATION_SAMPLING: String(ALLOCATION_SAMPLING),
-          };
-    let seeded = false;
-    const starts: [string, (profileDir: string | null) => Promise<Server>][] = [
-      ['bare-sse', (d) => startBareSse(serverPort(), nodeArgs(d), env(d))],
-      [
-        'app',
-        async (d) => {
-          const app = await startApp(
-            'app',
-            serverPort(),
-            `sqlite:${databaseFile}`,
-            env(d),
-            nodeArgs(d),
-          );
-          if (!seeded) {
-            seedUsersSqlite(databaseFile, STREAMS + WARM_UP + 2);
-            seeded = true;
-          }
-          return app;
-        },
-      ],
-    ];
-    for (const [name, start] of starts) {
-      const plain = await start(null);
-      running.push(plain);
-      const unprofiled = await plainStorm(plain);
-      await stopAll();
-      const profileDir = join(dir, name);
-      mkdirSync(profileDir);
-      const server = await start(profileDir);
-      running.push(server);
-      result.servers.push(await profileStorm(server, profileDir, unprofiled));
-      await stopAll();
-    }
-    mkdirSync(RESULTS, { recursive: true });
-    writeFileSync(jsonFile, JSON.stringify(result, null, 2));
-    const md = markdown(result, previousNotes(mdFile));
-    writeFileSync(mdFile, md);
-    console.log(md.slice(0, md.indexOf('\n## ', md.indexOf('## By stage') + 1)));
-  } finally {
-    await stopAll();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  await withComparedServers(
+    'microblog-connect-profile-',
+    STREAMS + WARM_UP + 2,
+    async (servers) => {
+      const result: ConnectProfileResult = {
+        date: new Date().toISOString(),
+        machine: machineLine(),
+        loadAverageBefore: loadavg(),
+        streams: STREAMS,
+        intervalUs: INTERVAL_US,
+        allocationSamplingBytes: ALLOCATION_SAMPLING,
+        servers: [],
+      };
+      const nodeArgs = (profileDir: string) => [
+        '--cpu-prof',
+        `--cpu-prof-dir=${profileDir}`,
+        `--cpu-prof-interval=${INTERVAL_US}`,
+        ...diagnosticsNodeArgs(),
+      ];
+      const env = (profileDir: string): Record<string, string> => ({
+        BENCH_DIAGNOSTICS_DIR: profileDir,
+        BENCH_ALLOCATION_SAMPLING: String(ALLOCATION_SAMPLING),
+      });
+      for (const name of COMPARED_SERVERS) {
+        const unprofiled = await plainStorm(await servers.start(name, [], {}));
+        await servers.stopAll();
+        const profileDir = servers.folder(name);
+        const server = await servers.start(name, nodeArgs(profileDir), env(profileDir));
+        result.servers.push(await profileStorm(server, profileDir, unprofiled));
+        await servers.stopAll();
+      }
+      mkdirSync(RESULTS, { recursive: true });
+      writeFileSync(jsonFile, JSON.stringify(result, null, 2));
+      const md = markdown(result, previousNotes(mdFile));
+      writeFileSync(mdFile, md);
+      console.log(md.slice(0, md.indexOf('\n## ', md.indexOf('## By stage') + 1)));
+    },
+  );
 }
 
 // bench/fanout-profile.ts imports the analysis; only a run of this file measures.

@@ -13,8 +13,8 @@
  * per event, scaled to the server's CPU over the window from /proc. Writes
  * bench/results/<out>.{json,md}.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fanOut } from './capacity';
 import { analyseProfile, CpuProfile, FunctionTime, StageTime } from './connect-profile';
@@ -24,12 +24,10 @@ import {
   machineLine,
   option,
   procStat,
-  seedUsersSqlite,
   Server,
-  serverPort,
-  startApp,
-  startBareSse,
   stopProcess,
+  COMPARED_SERVERS,
+  withComparedServers,
 } from './lib';
 
 const STREAMS = Number(option('streams') ?? 10_000);
@@ -143,56 +141,33 @@ function markdown(result: { date: string; machine: string; servers: FanOutProfil
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'microblog-fanout-profile-'));
-  const running: Server[] = [];
-  try {
+  await withComparedServers('microblog-fanout-profile-', STREAMS + 2, async (servers) => {
     const result = {
       date: new Date().toISOString(),
       machine: machineLine(),
       loadAverageBefore: loadavg(),
       servers: [] as FanOutProfile[],
     };
-    const databaseFile = join(dir, 'bench.sqlite');
-    const nodeArgs = (profileDir: string) => [
-      '--cpu-prof',
-      `--cpu-prof-dir=${profileDir}`,
-      `--cpu-prof-interval=${INTERVAL_US}`,
-      ...diagnosticsNodeArgs(),
-    ];
-    const env = (profileDir: string) => ({ BENCH_DIAGNOSTICS_DIR: profileDir });
-    const starts: [string, (d: string) => Promise<Server>][] = [
-      ['bare-sse', (d) => startBareSse(serverPort(), nodeArgs(d), env(d))],
-      [
-        'app',
-        async (d) => {
-          const app = await startApp(
-            'app',
-            serverPort(),
-            `sqlite:${databaseFile}`,
-            env(d),
-            nodeArgs(d),
-          );
-          seedUsersSqlite(databaseFile, STREAMS + 2);
-          return app;
-        },
-      ],
-    ];
-    for (const [name, start] of starts) {
-      const profileDir = join(dir, name);
-      mkdirSync(profileDir);
-      const server = await start(profileDir);
-      running.push(server);
+    for (const name of COMPARED_SERVERS) {
+      const profileDir = servers.folder(name);
+      const server = await servers.start(
+        name,
+        [
+          '--cpu-prof',
+          `--cpu-prof-dir=${profileDir}`,
+          `--cpu-prof-interval=${INTERVAL_US}`,
+          ...diagnosticsNodeArgs(),
+        ],
+        { BENCH_DIAGNOSTICS_DIR: profileDir },
+      );
       result.servers.push(await profileFanOut(server, profileDir));
-      await Promise.all(running.splice(0).map((s) => stopProcess(s.child)));
+      await servers.stopAll();
     }
     mkdirSync(RESULTS, { recursive: true });
     writeFileSync(join(RESULTS, `${OUT}.json`), JSON.stringify(result, null, 2));
     writeFileSync(join(RESULTS, `${OUT}.md`), markdown(result) + '\n');
     console.log(markdown(result));
-  } finally {
-    await Promise.all(running.map((s) => stopProcess(s.child)));
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 void main().catch((error: unknown) => {

@@ -1,8 +1,8 @@
 /** What every bench scenario shares: processes, load processes, /proc figures, statistics. */
 import Database from 'better-sqlite3';
 import { ChildProcess, fork, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import jwt from 'jsonwebtoken';
@@ -548,5 +548,71 @@ export class ServerDiagnostics {
       await sleep(100);
     }
     return JSON.parse(readFileSync(file, 'utf8')) as DiagnosticsReport;
+  }
+}
+
+/** The two servers the profiling scripts measure side by side. */
+export const COMPARED_SERVERS = ['bare-sse', 'app'] as const;
+export type ComparedServer = (typeof COMPARED_SERVERS)[number];
+
+/**
+ * The servers of one run of a profiling script (stream-heap, connect-profile, fanout-profile):
+ * the bare `@Sse` server, or the app on a SQLite file of the run's own, seeded with `users`
+ * users once its migrations have run; each in a fresh process with the node arguments and
+ * environment its measurement needs.
+ */
+export class ComparedServers {
+  readonly running: Server[] = [];
+  private seeded = false;
+
+  constructor(
+    readonly dir: string,
+    private readonly users: number,
+  ) {}
+
+  async start(name: ComparedServer, nodeArgs: string[], env: Record<string, string>) {
+    const databaseFile = join(this.dir, 'bench.sqlite');
+    const server =
+      name === 'bare-sse'
+        ? await startBareSse(serverPort(), nodeArgs, env)
+        : await startApp('app', serverPort(), `sqlite:${databaseFile}`, env, nodeArgs);
+    this.running.push(server);
+    if (name === 'app' && !this.seeded) {
+      seedUsersSqlite(databaseFile, this.users);
+      this.seeded = true;
+    }
+    return server;
+  }
+
+  /** A folder of the run's own for one server's profiles and snapshots. */
+  folder(name: ComparedServer): string {
+    const folder = join(this.dir, name);
+    mkdirSync(folder, { recursive: true });
+    return folder;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.running.splice(0).map((s) => stopProcess(s.child)));
+  }
+}
+
+/** Runs `body` with a run's servers: stopped, and their folder removed, however it ends. */
+export async function withComparedServers<T>(
+  prefix: string,
+  users: number,
+  body: (servers: ComparedServers) => Promise<T>,
+): Promise<T> {
+  const servers = new ComparedServers(mkdtempSync(join(tmpdir(), prefix)), users);
+  const cleanUp = () =>
+    servers.stopAll().finally(() => rmSync(servers.dir, { recursive: true, force: true }));
+  const interrupted = () => void cleanUp().finally(() => process.exit(130));
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    return await body(servers);
+  } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+    await cleanUp();
   }
 }

@@ -417,11 +417,14 @@ async function runOnce(
   cleanups.add(() => target.drop());
   let app: Server | undefined;
   let load: LoadProcess | undefined;
-  try {
-    const profileDir = PROFILE ? mkdtempSync(join(tmpdir(), 'microblog-sends-profile-')) : null;
+  const profileDir = PROFILE ? mkdtempSync(join(tmpdir(), 'microblog-sends-profile-')) : null;
+  const removeProfiles = () => {
     if (profileDir) {
-      cleanups.add(() => Promise.resolve(rmSync(profileDir, { recursive: true, force: true })));
+      rmSync(profileDir, { recursive: true, force: true });
     }
+  };
+  cleanups.add(() => Promise.resolve(removeProfiles()));
+  try {
     app = await startAppAt(target.url, workers, profileDir);
     const started = app;
     const stopApp = () => stopProcess(started.child);
@@ -529,6 +532,7 @@ async function runOnce(
       await stopProcess(app.child);
     }
     cleanups.clear();
+    removeProfiles();
     await target.drop();
   }
 }

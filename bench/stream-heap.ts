@@ -32,8 +32,8 @@
  * section from "## Reading" on is kept). Servers listen on 127.0.0.1; the snapshots and the
  * database live in a temp folder removed at the end.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { ClassSizes, summarizeHeapSnapshot } from './heap-snapshot';
 import {
@@ -46,15 +46,12 @@ import {
   option,
   previousNotes,
   procStat,
-  seedUsersSqlite,
   Server,
   ServerDiagnostics,
-  serverPort,
   sleep,
-  startApp,
-  startBareSse,
-  stopProcess,
   waitForOpenStreams,
+  COMPARED_SERVERS,
+  withComparedServers,
 } from './lib';
 
 const STREAMS = Number(option('streams') ?? 2000);
@@ -386,18 +383,7 @@ async function main(): Promise<void> {
     writeFileSync(mdFile, markdown(result, previousNotes(mdFile)));
     return;
   }
-  const dir = mkdtempSync(join(tmpdir(), 'microblog-stream-heap-'));
-  const running: Server[] = [];
-  const stopAll = () => Promise.all(running.splice(0).map((s) => stopProcess(s.child)));
-  const interrupted = () => {
-    void stopAll().finally(() => {
-      rmSync(dir, { recursive: true, force: true });
-      process.exit(130);
-    });
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
-  try {
+  await withComparedServers('microblog-stream-heap-', STREAMS + 2, async (servers) => {
     const result: StreamHeapResult = {
       date: new Date().toISOString(),
       machine: machineLine(),
@@ -406,7 +392,6 @@ async function main(): Promise<void> {
       nodeArgs: EXTRA_NODE_ARGS,
       servers: [],
     };
-    const databaseFile = join(dir, 'bench.sqlite');
     // Bytecode kept: V8 would otherwise drop unused functions' bytecode between the two
     // snapshots, code that is no stream's.
     const nodeArgs = [
@@ -415,40 +400,18 @@ async function main(): Promise<void> {
       ...EXTRA_NODE_ARGS,
       ...diagnosticsNodeArgs(),
     ];
-    const starts: [string, (diagnosticsDir: string) => Promise<Server>][] = [
-      ['bare-sse', (d) => startBareSse(serverPort(), nodeArgs, { BENCH_DIAGNOSTICS_DIR: d })],
-      [
-        'app',
-        async (d) => {
-          const app = await startApp(
-            'app',
-            serverPort(),
-            `sqlite:${databaseFile}`,
-            { BENCH_DIAGNOSTICS_DIR: d },
-            nodeArgs,
-          );
-          seedUsersSqlite(databaseFile, STREAMS + 2);
-          return app;
-        },
-      ],
-    ];
-    for (const [name, start] of starts) {
-      const diagnosticsDir = join(dir, name);
-      mkdirSync(diagnosticsDir);
-      const server = await start(diagnosticsDir);
-      running.push(server);
+    for (const name of COMPARED_SERVERS) {
+      const diagnosticsDir = servers.folder(name);
+      const server = await servers.start(name, nodeArgs, { BENCH_DIAGNOSTICS_DIR: diagnosticsDir });
       result.servers.push(await measure(server, new ServerDiagnostics(server, diagnosticsDir)));
-      await stopAll();
+      await servers.stopAll();
     }
     mkdirSync(RESULTS, { recursive: true });
     writeFileSync(jsonFile, JSON.stringify(result, null, 2));
     const md = markdown(result, previousNotes(mdFile));
     writeFileSync(mdFile, md);
     console.log(md.slice(0, md.indexOf('\n## ')));
-  } finally {
-    await stopAll();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 void main().catch((error: unknown) => {
